@@ -1,0 +1,65 @@
+import { ChildProcess } from 'node:child_process';
+import net from 'node:net';
+
+/** Asks the kernel for a free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Waits until something accepts TCP connections on the port. A TCP connect is the only safe probe for
+ * moto in enforced mode: every HTTP request counts toward INITIAL_NO_AUTH_ACTION_COUNT.
+ */
+export async function waitForPort(port: number, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `process exited (${child.exitCode ?? child.signalCode}) before listening on port ${port}`,
+      );
+    }
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline)
+      throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Sends SIGTERM, then SIGKILL if the process is still alive after `graceMs`. */
+export async function stopProcess(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+const owned = new Set<ChildProcess>();
+
+/** Remembers a child so that it is killed even when the owner exits without stopping it. */
+export function own(child: ChildProcess): ChildProcess {
+  owned.add(child);
+  child.once('exit', () => owned.delete(child));
+  return child;
+}
+
+process.once('exit', () => {
+  for (const child of owned) child.kill('SIGKILL');
+});

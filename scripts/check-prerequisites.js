@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/*
+ * Checks what `npm test` and `npm run demo` need beyond npm packages: gcc and librdkafka's headers (to build
+ * the local Kafka broker) and moto_server (local AWS). Installs the Debian packages itself when it runs as
+ * root with apt-get available (as CI does); otherwise prints one line per missing piece saying how to get it.
+ */
+'use strict';
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+
+const python = process.env.PYTHON || 'python3';
+
+function has(command, args) {
+  return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+}
+
+function missing() {
+  const problems = [];
+  if (!has('gcc', ['--version'])) problems.push({ what: 'gcc', apt: 'gcc' });
+  if (!fs.existsSync('/usr/include/librdkafka/rdkafka_mock.h')) {
+    problems.push({ what: 'librdkafka headers (rdkafka_mock.h)', apt: 'librdkafka-dev' });
+  }
+  if (!has(python, ['-c', 'import moto.server, flask'])) {
+    problems.push({ what: 'moto_server (Python moto with its server extra)', pip: '"moto[server]"' });
+  }
+  return problems;
+}
+
+let problems = missing();
+const aptPackages = problems.filter((p) => p.apt).map((p) => p.apt);
+const canInstall = process.getuid && process.getuid() === 0 && has('apt-get', ['--version']);
+if (aptPackages.length > 0 && canInstall) {
+  console.error(`prerequisites: installing ${aptPackages.join(' ')} with apt-get`);
+  const listsAreEmpty =
+    !fs.existsSync('/var/lib/apt/lists') || fs.readdirSync('/var/lib/apt/lists').length < 3;
+  if (listsAreEmpty) execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  const install = () =>
+    execFileSync('apt-get', ['install', '-y', '-qq', ...aptPackages], { stdio: 'inherit' });
+  try {
+    install();
+  } catch {
+    // Stale package lists are the usual cause; refresh once and retry.
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    install();
+  }
+  problems = missing();
+}
+
+if (problems.length > 0) {
+  for (const p of problems) {
+    const how = p.apt ? `apt-get install -y ${p.apt}` : `pip install ${p.pip}`;
+    console.error(`missing prerequisite: ${p.what}. Install it with: ${how}`);
+  }
+  process.exit(1);
+}
