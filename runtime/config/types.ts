@@ -1,0 +1,84 @@
+/**
+ * The exporter runtime's configuration after validation: the contract between the configuration loader
+ * (runtime/config), the data path (runtime/exporter) and the BatchExporter construct, which renders it into
+ * the ECS task's environment with the same names.
+ *
+ * Environment variables (how ECS passes configuration); `*` marks secret-bearing ones:
+ *
+ * | variable                                 | field                               |
+ * | ---------------------------------------- | ----------------------------------- |
+ * | BATCH_EXPORTER_CONFIG_FILE               | a JSON file with the fields below (env wins) |
+ * | BATCH_EXPORTER_NAME                      | exporterName                        |
+ * | BATCH_EXPORTER_STREAM_NAME               | stream.name                         |
+ * | BATCH_EXPORTER_TOPIC                     | stream.topic                        |
+ * | BATCH_EXPORTER_KAFKA_BROKERS             | kafka.brokers (comma separated)     |
+ * | BATCH_EXPORTER_KAFKA_CLIENT_ID           | kafka.clientId                      |
+ * | BATCH_EXPORTER_KAFKA_GROUP_ID            | kafka.groupId                       |
+ * | BATCH_EXPORTER_KAFKA_TLS                 | kafka.tls (true/false)              |
+ * | BATCH_EXPORTER_KAFKA_SASL_MECHANISM      | kafka.sasl.mechanism                |
+ * | BATCH_EXPORTER_KAFKA_SASL_USERNAME       | kafka.sasl.username                 |
+ * | BATCH_EXPORTER_KAFKA_SASL_PASSWORD *     | kafka.sasl.password                 |
+ * | BATCH_EXPORTER_SINK_BUCKET               | sink.bucket                         |
+ * | BATCH_EXPORTER_SINK_REGION               | sink.region                         |
+ * | BATCH_EXPORTER_SINK_ENDPOINT             | sink.endpoint                       |
+ * | BATCH_EXPORTER_SINK_CREDENTIALS *        | sink.credentials, as the JSON `aws iam create-access-key` prints |
+ * | BATCH_EXPORTER_SINK_CREDENTIALS_FILE     | sink.credentials, from a file of that same JSON shape |
+ * | BATCH_EXPORTER_PATH_PREFIX               | pathPrefix                          |
+ * | BATCH_EXPORTER_INTERVAL_SECONDS          | intervalSeconds                     |
+ * | BATCH_EXPORTER_INCLUDE_EXISTING_EVENTS   | includeExistingEvents (true/false)  |
+ * | BATCH_EXPORTER_MAX_OBJECT_BYTES          | maxObjectBytes                      |
+ * | BATCH_EXPORTER_HTTP_PORT                 | httpPort (/healthz and /metrics)    |
+ * | BATCH_EXPORTER_LOG_LEVEL                 | logLevel                            |
+ *
+ * Without BATCH_EXPORTER_SINK_CREDENTIALS(_FILE) the default AWS credential chain is used (task role).
+ */
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512' | 'aws-msk-iam';
+
+export interface KafkaSaslConfig {
+  readonly mechanism: SaslMechanism;
+  /** For plain and scram; unused for aws-msk-iam (which signs with the AWS credential chain). */
+  readonly username?: string;
+  readonly password?: string;
+}
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Default: `batch-exporter-<exporterName>`. */
+  readonly groupId: string;
+  readonly tls: boolean;
+  readonly sasl?: KafkaSaslConfig;
+}
+
+export type SinkCredentials =
+  | { readonly kind: 'static'; readonly accessKeyId: string; readonly secretAccessKey: string }
+  | { readonly kind: 'default-chain' };
+
+export interface SinkConfig {
+  readonly bucket: string;
+  /** When absent the runtime asks GetBucketLocation. */
+  readonly region?: string;
+  /** An S3-compatible endpoint (path-style addressing is used with it). */
+  readonly endpoint?: string;
+  readonly credentials: SinkCredentials;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+export interface ExporterConfig {
+  readonly exporterName: string;
+  readonly stream: { readonly name: string; readonly topic: string };
+  readonly kafka: KafkaConfig;
+  readonly sink: SinkConfig;
+  /** No leading or trailing '/', no '//', not '.' or '..', at most 900 characters; undefined = bucket root. */
+  readonly pathPrefix?: string;
+  /** Default 60; at least 1. */
+  readonly intervalSeconds: number;
+  /** false: a new group starts at the latest offset; true: at the earliest. Default false. */
+  readonly includeExistingEvents: boolean;
+  /** Upper bound of one object's size, and so of the memory a batch holds. Default 64 MiB. */
+  readonly maxObjectBytes: number;
+  /** Port of /healthz and /metrics; 0 disables the HTTP server. Default 8080. */
+  readonly httpPort: number;
+  readonly logLevel: LogLevel;
+}
