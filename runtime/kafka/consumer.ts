@@ -1,0 +1,129 @@
+/**
+ * The exporter's view of Kafka: group consumption with manual commits (offsets and metadata), a reader
+ * for exact offset ranges, and nothing else. Only runtime/kafka/ knows kafkajs; offsets are decimal
+ * strings (Kafka offsets are 64-bit, JS numbers are not).
+ */
+
+/** One record as the exporter sees it. */
+export interface ConsumedRecord {
+  readonly offset: string;
+  /** Milliseconds since the epoch, as the broker reported it (decimal string). */
+  readonly timestamp: string;
+  /** null for a tombstone. */
+  readonly value: Buffer | null;
+}
+
+/** Records of one partition, in offset order, as one fetch delivered them. */
+export interface RecordBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** The offset the fetch asked for: batches that do not continue where the last one ended are stale. */
+  readonly fetchedOffset: string;
+  /** The offset the next fetch of this partition starts at (after the last record, or skipped control records). */
+  readonly nextOffset: string;
+  readonly highWatermark: string;
+  readonly records: readonly ConsumedRecord[];
+}
+
+/** Given to batch handlers: the handle to keep the group membership alive between units of work. */
+export interface BatchContext {
+  /** Tells the group coordinator this member is alive; throws when a rebalance is under way. */
+  heartbeat(): Promise<void>;
+}
+
+export interface CommitRequest {
+  readonly partition: number;
+  /** The next offset to consume (decimal string). */
+  readonly offset: string;
+  readonly metadata: string;
+}
+
+/** A partition's committed position; `offset` is undefined when the group never committed one. */
+export interface CommittedPosition {
+  readonly partition: number;
+  readonly offset: string | undefined;
+  readonly metadata: string;
+}
+
+export interface PartitionWatermarks {
+  readonly partition: number;
+  /** The earliest offset still stored (records below were removed by retention). */
+  readonly low: string;
+  /** The offset the next produced record gets. */
+  readonly high: string;
+}
+
+export interface GroupHandlers {
+  /**
+   * Called synchronously after every join of the group, before any batch of the new generation is
+   * handled. The consumer restarts every partition from its committed offset after a join.
+   */
+  onAssigned(partitions: readonly number[], generation: number): void;
+  /** Handles one batch; throwing makes the consumer re-read the batch after restarting. */
+  onBatch(batch: RecordBatch, context: BatchContext): Promise<void>;
+  /** The consumer crashed; when `restarting` is false it will not consume again. */
+  onCrash(error: Error, restarting: boolean): void;
+}
+
+/** Thrown when the group refuses a commit because this member no longer owns the partitions. */
+export class FencedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FencedError';
+  }
+}
+
+/** A member of the exporter's consumer group on the exporter's topic. */
+export interface GroupConsumer {
+  /** Connects, subscribes and starts delivering batches to `handlers`. */
+  start(handlers: GroupHandlers): Promise<void>;
+  /**
+   * Commits offsets with metadata in the current generation. Throws {@link FencedError} when the group
+   * refuses it (rebalance, lost membership): the caller must then not act on those partitions.
+   */
+  commit(offsets: readonly CommitRequest[]): Promise<void>;
+  /** The group's committed offsets and metadata for `partitions`. */
+  committed(partitions: readonly number[]): Promise<CommittedPosition[]>;
+  /** Low and high watermarks of every partition of the topic. */
+  watermarks(): Promise<PartitionWatermarks[]>;
+  /** Makes the next batch of `partition` start at `offset`. */
+  seek(partition: number, offset: string): void;
+  /** Leaves the group and disconnects. */
+  stop(): Promise<void>;
+}
+
+/** An exact half-open range `[from, to)` of one partition. */
+export interface OffsetRange {
+  readonly partition: number;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Reads exact ranges of any partitions of the topic, whoever owns them in the group. */
+export interface RangeReader {
+  /**
+   * Resolves with the records of each range, in offset order. `onProgress` is called after each fetched
+   * batch (a unit of work, e.g. to heartbeat). Throws {@link DataLossError} when a range is no longer stored.
+   */
+  read(
+    ranges: readonly OffsetRange[],
+    onProgress?: () => Promise<void>,
+  ): Promise<Map<number, ConsumedRecord[]>>;
+}
+
+/** Records the exporter needs were removed (retention) before they were stored. */
+export class DataLossError extends Error {
+  constructor(
+    message: string,
+    readonly ranges: readonly OffsetRange[],
+  ) {
+    super(message);
+    this.name = 'DataLossError';
+  }
+}
+
+/** Creates the Kafka clients of one exporter. */
+export interface ConsumerFactory {
+  createGroupConsumer(): GroupConsumer;
+  createRangeReader(): RangeReader;
+}

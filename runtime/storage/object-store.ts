@@ -1,0 +1,34 @@
+/** What the exporter needs from object storage: create-only writes, nothing else. */
+export interface ObjectStore {
+  /** The bucket objects go to (for messages). */
+  readonly bucket: string;
+  /**
+   * Stores `body` under `key` unless an object already exists there (`If-None-Match: *`).
+   * `already-present` is success: under the exactly-once protocol a key is only ever reused for
+   * byte-identical content (a retry after a lost response, or the completion of a recorded intent).
+   * Throws {@link StorePermanentError} for errors retrying cannot fix.
+   */
+  putIfAbsent(key: string, body: Buffer): Promise<PutOutcome>;
+}
+
+export type PutOutcome = 'created' | 'already-present';
+
+/** Why a store gave up for good. */
+export type StoreErrorKind = 'access-denied' | 'no-such-bucket' | 'rejected' | 'retries-exhausted';
+
+/**
+ * An S3 error that retrying cannot fix (403, NoSuchBucket, a rejected request) or that kept failing
+ * after every retry. The message names the bucket, the key and what to change; it never holds a secret.
+ */
+export class StorePermanentError extends Error {
+  constructor(
+    message: string,
+    readonly kind: StoreErrorKind,
+    readonly bucket: string,
+    readonly key: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StorePermanentError';
+  }
+}
