@@ -1,0 +1,54 @@
+/**
+ * Every secure default of the construct library, in one place (AWS Solutions Constructs'
+ * `s3-bucket-defaults.ts`). Constructs merge in this order: these defaults, then the user's props, then what
+ * the construct needs to work (listed in constructs/README.md under "What the constructs always set").
+ */
+
+/** All four S3 Block Public Access flags: the export bucket is never public. */
+export const BUCKET_PUBLIC_ACCESS_BLOCK = {
+  blockPublicAcls: true,
+  blockPublicPolicy: true,
+  ignorePublicAcls: true,
+  restrictPublicBuckets: true,
+} as const;
+
+/** ACLs disabled: the bucket owner owns every object, whoever wrote it. */
+export const BUCKET_OBJECT_OWNERSHIP = 'BucketOwnerEnforced';
+
+/** SSE-S3, used when no KMS key is given. */
+export const BUCKET_SSE_S3_ALGORITHM = 'AES256';
+
+/** SSE-KMS, used when a KMS key is given. */
+export const BUCKET_SSE_KMS_ALGORITHM = 'aws:kms';
+
+/** Days after which S3 aborts a multipart upload that never completed, so its parts stop costing money. */
+export const BUCKET_ABORT_INCOMPLETE_MULTIPART_DAYS = 7;
+
+/** `terraform destroy` refuses to delete a bucket that still holds exported objects. */
+export const BUCKET_FORCE_DESTROY = false;
+
+/** IAM path of the writer user, so the identities this library creates are easy to find and scope. */
+export const WRITER_USER_PATH = '/batch-exporter/';
+
+/** Days a deleted sink secret can be restored before Secrets Manager removes it for good. */
+export const SECRET_RECOVERY_WINDOW_DAYS = 7;
+
+/** Retention of the exporter's CloudWatch log group. */
+export const LOG_RETENTION_DAYS = 30;
+
+/** Default batch interval in seconds (the seed's `"interval": "60s"`). */
+export const EXPORT_INTERVAL_SECONDS = 60;
+
+/** Fargate task size: the runtime holds at most one batch per consumer in memory. */
+export const TASK_CPU = 256;
+export const TASK_MEMORY_MIB = 512;
+
+/** Tasks of the exporter service (each is one Kafka consumer of the group). */
+export const CONSUMERS = 1;
+
+/** ECS tasks get no public IP unless asked for. */
+export const ASSIGN_PUBLIC_IP = false;
+
+/** Attempts and delay of the deploy-time sink validation (a fresh IAM key takes seconds to work). */
+export const DEPLOY_VALIDATION_ATTEMPTS = 10;
+export const DEPLOY_VALIDATION_DELAY_SECONDS = 6;
