@@ -18,6 +18,7 @@
  * | BATCH_EXPORTER_KAFKA_SASL_MECHANISM      | kafka.sasl.mechanism                |
  * | BATCH_EXPORTER_KAFKA_SASL_USERNAME       | kafka.sasl.username                 |
  * | BATCH_EXPORTER_KAFKA_SASL_PASSWORD *     | kafka.sasl.password                 |
+ * | BATCH_EXPORTER_KAFKA_SASL_REGION         | kafka.sasl.region (aws-msk-iam; default AWS_REGION) |
  * | BATCH_EXPORTER_SINK_BUCKET               | sink.bucket                         |
  * | BATCH_EXPORTER_SINK_REGION               | sink.region                         |
  * | BATCH_EXPORTER_SINK_ENDPOINT             | sink.endpoint                       |
@@ -31,6 +32,8 @@
  * | BATCH_EXPORTER_LOG_LEVEL                 | logLevel                            |
  *
  * Without BATCH_EXPORTER_SINK_CREDENTIALS(_FILE) the default AWS credential chain is used (task role).
+ * Names: runtime/config/environment.ts (ENVIRONMENT); loader: runtime/config/load.ts (loadConfig);
+ * JSON schema of the file: runtime/config/config.schema.json.
  */
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512' | 'aws-msk-iam';
 
@@ -39,6 +42,8 @@ export interface KafkaSaslConfig {
   /** For plain and scram; unused for aws-msk-iam (which signs with the AWS credential chain). */
   readonly username?: string;
   readonly password?: string;
+  /** For aws-msk-iam: the region the OAUTHBEARER token is signed for. */
+  readonly region?: string;
 }
 
 export interface KafkaConfig {

@@ -1,0 +1,207 @@
+/**
+ * The JSON schema of the exporter's configuration input: the JSON file (BATCH_EXPORTER_CONFIG_FILE / --config)
+ * and, after the environment variables are merged over it, the whole input. Published as
+ * runtime/config/config.schema.json (kept identical by a test; regenerate with
+ * `node dist/runtime/config/write-schema.js`). Each `description` says what a valid value is and is quoted
+ * as the fix in error messages.
+ */
+import {
+  BUCKET_NAME_PATTERN,
+  BUCKET_NAME_RULE,
+  PATH_PREFIX_MAX_LENGTH,
+  PATH_PREFIX_PATTERN,
+  PATH_PREFIX_RULE,
+  REGION_PATTERN,
+} from './rules';
+
+export const DEFAULT_INTERVAL_SECONDS = 60;
+export const MAX_INTERVAL_SECONDS = 86_400;
+export const DEFAULT_MAX_OBJECT_BYTES = 64 * 1024 * 1024;
+/** Below this one event barely fits; above it one batch would hold too much memory in a task. */
+export const MIN_MAX_OBJECT_BYTES = 1024;
+export const MAX_MAX_OBJECT_BYTES = 1024 * 1024 * 1024;
+export const DEFAULT_HTTP_PORT = 8080;
+export const DEFAULT_LOG_LEVEL = 'info';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512', 'aws-msk-iam'] as const;
+
+const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
+const NAME_RULE = '1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+export const CONFIG_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'Batch exporter configuration',
+  description:
+    'Configuration of the batch exporter runtime. Environment variables (BATCH_EXPORTER_*) override the fields of this file.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['exporterName', 'stream', 'kafka', 'sink'],
+  properties: {
+    $schema: { type: 'string', description: 'the URL or path of this schema, for editors' },
+    exporterName: {
+      type: 'string',
+      pattern: NAME_PATTERN,
+      description: `the batch exporter's name: ${NAME_RULE}, e.g. "s3-demo"`,
+    },
+    stream: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'topic'],
+      description: 'the stream to export: its name (used in object names) and its Kafka topic',
+      properties: {
+        name: {
+          type: 'string',
+          pattern: NAME_PATTERN,
+          description: `the stream's name, written into every object name: ${NAME_RULE}, e.g. "demo"`,
+        },
+        topic: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9._-]{1,249}$',
+          description: 'the Kafka topic: 1 to 249 letters, digits, ".", "_" or "-"',
+        },
+      },
+    },
+    kafka: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['brokers'],
+      description: 'how to reach the Kafka cluster',
+      properties: {
+        brokers: {
+          type: 'array',
+          minItems: 1,
+          description: 'one or more "host:port" bootstrap brokers (comma separated in the environment)',
+          items: {
+            type: 'string',
+            pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._-]+):[0-9]{1,5}$',
+            description: 'a bootstrap broker as "host:port", e.g. "b-1.kafka.internal:9092"',
+          },
+        },
+        clientId: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9._-]{1,255}$',
+          description:
+            'the Kafka client id: 1 to 255 letters, digits, ".", "_" or "-" (default batch-exporter-<exporterName>)',
+        },
+        groupId: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9._-]{1,255}$',
+          description:
+            'the consumer group: 1 to 255 letters, digits, ".", "_" or "-" (default batch-exporter-<exporterName>)',
+        },
+        tls: {
+          type: 'boolean',
+          description: 'true or false: connect to the brokers with TLS (default false)',
+        },
+        sasl: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['mechanism'],
+          description: 'SASL authentication; leave unset for none',
+          properties: {
+            mechanism: {
+              type: 'string',
+              enum: [...SASL_MECHANISMS],
+              description: `one of ${SASL_MECHANISMS.join(', ')}`,
+            },
+            username: { type: 'string', minLength: 1, description: 'the SASL user name (plain and scram-*)' },
+            password: {
+              type: 'string',
+              minLength: 1,
+              description: 'the SASL password (plain and scram-*), passed as a secret',
+            },
+            region: {
+              type: 'string',
+              pattern: REGION_PATTERN,
+              description:
+                'the AWS region of the MSK cluster for aws-msk-iam, e.g. "eu-west-1" (default: AWS_REGION of the task)',
+            },
+          },
+        },
+      },
+    },
+    sink: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['bucket'],
+      description: 'the S3 bucket the objects are written to',
+      properties: {
+        bucket: {
+          type: 'string',
+          pattern: BUCKET_NAME_PATTERN,
+          description: `an S3 bucket name: ${BUCKET_NAME_RULE}`,
+        },
+        region: {
+          type: 'string',
+          pattern: REGION_PATTERN,
+          description: 'the bucket\'s AWS region, e.g. "eu-west-1" (default: asked with GetBucketLocation)',
+        },
+        endpoint: {
+          type: 'string',
+          pattern: '^https?://[^\\s/]+(/[^\\s]*)?$',
+          description: 'the URL of an S3-compatible endpoint, e.g. "http://127.0.0.1:9000" (default: AWS S3)',
+        },
+        credentialsFile: {
+          type: 'string',
+          minLength: 1,
+          description:
+            'the path of a JSON file as printed by `aws iam create-access-key` (default: the AWS credential chain)',
+        },
+      },
+    },
+    pathPrefix: {
+      type: 'string',
+      maxLength: PATH_PREFIX_MAX_LENGTH,
+      pattern: PATH_PREFIX_PATTERN,
+      description: PATH_PREFIX_RULE,
+    },
+    intervalSeconds: {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_INTERVAL_SECONDS,
+      description: `whole seconds between objects, 1 to ${MAX_INTERVAL_SECONDS} (default ${DEFAULT_INTERVAL_SECONDS})`,
+    },
+    includeExistingEvents: {
+      type: 'boolean',
+      description:
+        'true to start a new consumer group at the earliest offset, false at the latest (default false)',
+    },
+    maxObjectBytes: {
+      type: 'integer',
+      minimum: MIN_MAX_OBJECT_BYTES,
+      maximum: MAX_MAX_OBJECT_BYTES,
+      description: `the largest object in bytes, ${MIN_MAX_OBJECT_BYTES} to ${MAX_MAX_OBJECT_BYTES} (default ${DEFAULT_MAX_OBJECT_BYTES}, 64 MiB)`,
+    },
+    httpPort: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 65535,
+      description: `the port of /healthz and /metrics, 1 to 65535, or 0 to disable them (default ${DEFAULT_HTTP_PORT})`,
+    },
+    logLevel: {
+      type: 'string',
+      enum: [...LOG_LEVELS],
+      description: `one of ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL})`,
+    },
+  },
+} as const;
+
+/** The input before defaults: the JSON file's shape, and the environment's after parsing. */
+export interface ExporterConfigInput {
+  exporterName?: string;
+  stream?: { name?: string; topic?: string };
+  kafka?: {
+    brokers?: string[];
+    clientId?: string;
+    groupId?: string;
+    tls?: boolean;
+    sasl?: { mechanism?: string; username?: string; password?: string; region?: string };
+  };
+  sink?: { bucket?: string; region?: string; endpoint?: string; credentialsFile?: string };
+  pathPrefix?: string;
+  intervalSeconds?: number;
+  includeExistingEvents?: boolean;
+  maxObjectBytes?: number;
+  httpPort?: number;
+  logLevel?: string;
+}
