@@ -10,3 +10,4 @@ export * from './load';
 export * from './render';
 export * from './policy';
 export * from './kafkajs';
+export * from './describe';

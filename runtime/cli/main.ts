@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+/**
+ * The `batch-exporter` executable (package.json bin, and the image's entrypoint with `run`; see
+ * runtime/image.ts). Everything is in program.ts; this file only connects it to the process.
+ */
+import { EXIT_FAILURE } from './io';
+import { main } from './program';
+
+process.on('unhandledRejection', (reason) => {
+  // A promise no one awaited failed: the service's state is unknown, so it stops rather than sits idle.
+  process.stderr.write(
+    `batch-exporter: unexpected failure: ${reason instanceof Error ? reason.message : String(reason)}\n`,
+  );
+  process.exit(EXIT_FAILURE);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Exit explicitly: a client library's leftover timer must not keep a stopped service alive.
+    process.stdout.write('', () => process.exit(code));
+  },
+  (error: unknown) => {
+    process.stderr.write(`batch-exporter: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(EXIT_FAILURE);
+  },
+);
