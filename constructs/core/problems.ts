@@ -22,6 +22,7 @@ export interface PropProblem {
  */
 export class PropProblems {
   private readonly problems: PropProblem[] = [];
+  private readonly worded: string[] = [];
 
   public constructor(
     /** The construct type, e.g. `BatchExporter`. */
@@ -35,6 +36,11 @@ export class PropProblems {
     this.problems.push({ prop, value: displayValue(value, secret), problem, fix });
   }
 
+  /** Records a problem already worded in full elsewhere (e.g. by the runtime's credentials validator). */
+  public addWorded(prop: string, message: string): void {
+    this.worded.push(`  - ${prop}: ${message}`);
+  }
+
   /** The problems recorded so far. */
   public get all(): readonly PropProblem[] {
     return this.problems;
@@ -42,9 +48,13 @@ export class PropProblems {
 
   /** Throws one error listing every problem; does nothing when there is none. */
   public throwIfAny(): void {
-    if (this.problems.length === 0) return;
-    const count = this.problems.length === 1 ? '1 problem' : `${this.problems.length} problems`;
-    const lines = this.problems.map((p) => `  - ${p.prop}: ${p.value} ${p.problem}. Fix: ${p.fix}.`);
+    const total = this.problems.length + this.worded.length;
+    if (total === 0) return;
+    const count = total === 1 ? '1 problem' : `${total} problems`;
+    const lines = [
+      ...this.problems.map((p) => `  - ${p.prop}: ${p.value} ${p.problem}. Fix: ${p.fix}.`),
+      ...this.worded,
+    ];
     throw new Error(
       `Invalid ${this.constructType} props at "${this.where}" (${count}):\n${lines.join('\n')}`,
     );

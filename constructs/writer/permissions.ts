@@ -1,17 +1,8 @@
 /**
- * The permissions this library grants, as named constants with the reason for each (aws-cdk `perms.ts`).
- * Nothing here is wider than the seed's "minimal set of permissions" (seed: "2. Create the necessary
- * credentials").
+ * The permissions this library grants beyond the writer's S3 policy, as named constants with the reason for
+ * each (aws-cdk `perms.ts`). The writer's S3 policy itself (the seed's "minimal set of permissions") comes
+ * from the one builder shared with the runtime's `policy` command: runtime/config/policy.ts.
  */
-
-/**
- * On the bucket itself. The AWS SDK has to talk to the region the bucket was created in, and the exporter
- * cannot know it in advance, so it asks (seed: "This is an unfortunate necessity").
- */
-export const BUCKET_ACTIONS = ['s3:GetBucketLocation'] as const;
-
-/** On `<bucket>/<prefix>/*.jsonl` only: the exporter only ever writes `.jsonl` objects under its prefix. */
-export const OBJECT_ACTIONS = ['s3:PutObject'] as const;
 
 /**
  * On the bucket's KMS key, only when the bucket encrypts with SSE-KMS: for a PutObject, S3 asks KMS for a data
@@ -42,30 +33,29 @@ export const ECR_PULL_ACTIONS = [
 /** ECR login: this action has no resource-level scoping, so its statement must name "*". */
 export const ECR_AUTH_ACTIONS = ['ecr:GetAuthorizationToken'] as const;
 
-/** An IAM policy statement as JSON (the subset this library writes). */
-export interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Action: string | string[];
-  readonly Resource: string | string[];
+/** An Allow statement as the seed writes them: actions as a list, one resource as a string. */
+export interface AllowStatement {
+  readonly Effect: 'Allow';
+  readonly Action: readonly string[];
+  readonly Resource: string | readonly string[];
 }
 
-/** An IAM policy document as JSON. */
-export interface PolicyDocument {
+/** An IAM policy document with Allow statements only (all this library grants). */
+export interface AllowPolicyDocument {
   readonly Version: '2012-10-17';
-  readonly Statement: PolicyStatement[];
+  readonly Statement: readonly AllowStatement[];
 }
 
-/** A policy document with the given statements. */
-export function policyDocument(statements: PolicyStatement[]): PolicyDocument {
-  return { Version: '2012-10-17', Statement: statements };
-}
-
-/** An Allow statement, with a single action or resource written as a string, as the seed writes them. */
-export function allow(actions: readonly string[], resources: readonly string[]): PolicyStatement {
+/** An Allow statement; a single resource is written as a string, as in the seed. */
+export function allow(actions: readonly string[], resources: readonly string[]): AllowStatement {
   return {
     Effect: 'Allow',
     Action: [...actions],
     Resource: resources.length === 1 ? resources[0] : [...resources],
   };
+}
+
+/** A policy document with the given statements. */
+export function policyDocument(statements: readonly AllowStatement[]): AllowPolicyDocument {
+  return { Version: '2012-10-17', Statement: [...statements] };
 }

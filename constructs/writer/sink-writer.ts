@@ -3,18 +3,12 @@ import { IamUser } from '@cdktf/provider-aws/lib/iam-user';
 import { IamUserPolicy } from '@cdktf/provider-aws/lib/iam-user-policy';
 import { Construct, IConstruct } from 'constructs';
 
+import { leastPrivilegePolicy } from '../../runtime/config/policy';
 import { PATH_PREFIX_RULE, pathPrefixProblems } from '../../runtime/config/rules';
 import { IExportBucket } from '../bucket/export-bucket';
 import { isKnown, PropProblems } from '../core/problems';
 import { WRITER_USER_PATH } from '../core/secure-defaults';
-import {
-  allow,
-  BUCKET_ACTIONS,
-  KMS_ACTIONS_FOR_PUT_OBJECT,
-  OBJECT_ACTIONS,
-  PolicyDocument,
-  policyDocument,
-} from './permissions';
+import { allow, AllowPolicyDocument, KMS_ACTIONS_FOR_PUT_OBJECT, policyDocument } from './permissions';
 
 /**
  * How the exporter proves who it is to S3.
@@ -104,7 +98,7 @@ export class SinkWriter extends Construct implements ISinkWriter {
   public readonly prefix?: string;
   public readonly mode: WriterMode;
   public readonly policyJson: string;
-  public readonly policy: PolicyDocument;
+  public readonly policy: AllowPolicyDocument;
   public readonly secretEncryptedWithPgp: boolean;
   /** The IAM user (ACCESS_KEY mode; escape hatch). */
   public readonly user?: IamUser;
@@ -121,7 +115,7 @@ export class SinkWriter extends Construct implements ISinkWriter {
     this.prefix = props.prefix;
     this.mode = mode;
     this.secretEncryptedWithPgp = props.pgpKey !== undefined;
-    this.policy = writerPolicy(props.bucket.bucketArn, props.prefix, props.bucket.encryptionKeyArn);
+    this.policy = writerPolicy(props.bucket.bucketName, props.prefix, props.bucket.encryptionKeyArn);
     this.policyJson = JSON.stringify(this.policy);
 
     if (mode === WriterMode.TASK_ROLE) return;
@@ -148,14 +142,14 @@ export class SinkWriter extends Construct implements ISinkWriter {
 }
 
 /**
- * The seed's policy for a bucket ARN and optional prefix, plus the KMS action PutObject needs on the bucket's
- * key when it has one. No prefix: `<bucket>/*.jsonl` (never `//`, which S3 would not match).
+ * The seed's policy (from the builder shared with the runtime's `policy` command) for a bucket and optional
+ * prefix, plus the KMS action PutObject needs on the bucket's key when it has one. No prefix:
+ * `<bucket>/*.jsonl` (never `//`, which S3 would not match).
  */
-export function writerPolicy(bucketArn: string, prefix?: string, kmsKeyArn?: string): PolicyDocument {
-  const objects = prefix === undefined ? `${bucketArn}/*.jsonl` : `${bucketArn}/${prefix}/*.jsonl`;
-  const statements = [allow(BUCKET_ACTIONS, [bucketArn]), allow(OBJECT_ACTIONS, [objects])];
-  if (kmsKeyArn !== undefined) statements.push(allow(KMS_ACTIONS_FOR_PUT_OBJECT, [kmsKeyArn]));
-  return policyDocument(statements);
+export function writerPolicy(bucketName: string, prefix?: string, kmsKeyArn?: string): AllowPolicyDocument {
+  const seed = leastPrivilegePolicy(bucketName, prefix);
+  const kms = kmsKeyArn === undefined ? [] : [allow(KMS_ACTIONS_FOR_PUT_OBJECT, [kmsKeyArn])];
+  return policyDocument([...seed.Statement, ...kms]);
 }
 
 function validate(path: string, props: SinkWriterProps, mode: WriterMode): void {

@@ -70,12 +70,12 @@ describe('SinkWriter', () => {
     });
   });
 
-  test('references the new bucket ARN so the policy is created after the bucket', () => {
+  test('references the new bucket so the policy is created after the bucket', () => {
     const out = synthStack((stack) => {
       const bucket = new ExportBucket(stack, 'Bucket');
       new SinkWriter(stack, 'Writer', { bucket, prefix: 'events' });
     });
-    const arn = `\${aws_s3_bucket.${out.onlyResource('aws_s3_bucket').name}.arn}`;
+    const arn = `arn:aws:s3:::\${aws_s3_bucket.${out.onlyResource('aws_s3_bucket').name}.bucket}`;
     const policy = JSON.parse(out.onlyResource('aws_iam_user_policy').body.policy as string);
     expect(policy.Statement.map((s: { Resource: string }) => s.Resource)).toEqual([
       arn,

@@ -1,0 +1,105 @@
+import { DataResource } from 'cdktf';
+import { Construct } from 'constructs';
+
+import { ENVIRONMENT } from '../../runtime/config/environment';
+import { DEPLOY_VALIDATION_ATTEMPTS, DEPLOY_VALIDATION_DELAY_SECONDS } from '../core/secure-defaults';
+
+/** How the sink is validated at deploy time. */
+export interface DeployValidationOptions {
+  /**
+   * The command that writes the validation object with the credentials in BATCH_EXPORTER_SINK_CREDENTIALS
+   * (the runtime's `validate`, which reads its target from the BATCH_EXPORTER_* variables). Runs on the
+   * machine that runs `terraform apply`, in the stack's directory.
+   * @default 'npx --no-install batch-exporter validate'
+   */
+  readonly command?: string;
+  /**
+   * How many times to try. A fresh IAM access key takes a few seconds to be accepted everywhere (IAM is
+   * eventually consistent), so the first attempts of a new sink can fail with InvalidAccessKeyId.
+   * @default 10
+   */
+  readonly attempts?: number;
+  /**
+   * Seconds between attempts.
+   * @default 6
+   */
+  readonly delaySeconds?: number;
+}
+
+/** Exit code of the runtime for a configuration error: retrying cannot help, so the loop stops. */
+export const CONFIGURATION_ERROR_EXIT_CODE = 2;
+
+/** The default validation command: the runtime's CLI as installed next to the cdktf app. */
+export const DEFAULT_VALIDATION_COMMAND = 'npx --no-install batch-exporter validate';
+
+/** What the validation writes to and with which credentials (references into the stack). */
+export interface ValidationTarget {
+  readonly bucketName: string;
+  readonly prefix?: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  /** The secret version's `secret_string`: a reference, so the value itself is never in the command. */
+  readonly credentialsJson: string;
+  /** Re-validate whenever this changes (the secret version id: new credentials). */
+  readonly trigger: string;
+}
+
+/**
+ * The seed's sink validation ("STRM Privacy validates the configuration by writing an empty JSONL file"),
+ * at deploy time: a `terraform_data` resource whose local-exec provisioner runs the runtime's `validate`
+ * with the sink's credentials, retrying while a fresh key propagates. Replaced (so run again) when the
+ * credentials change. The credentials reach the command only through its environment, as a reference to
+ * the secret version; Terraform never prints a provisioner's environment.
+ */
+export class SinkDeployValidation extends Construct {
+  /** The `terraform_data` resource; what depends on it starts only after a successful validation. */
+  public readonly resource: DataResource;
+
+  public constructor(
+    scope: Construct,
+    id: string,
+    target: ValidationTarget,
+    options: DeployValidationOptions = {},
+  ) {
+    super(scope, id);
+    const environment: Record<string, string> = {
+      [ENVIRONMENT.sinkBucket]: target.bucketName,
+      [ENVIRONMENT.sinkCredentials]: target.credentialsJson,
+    };
+    if (target.prefix !== undefined) environment[ENVIRONMENT.pathPrefix] = target.prefix;
+    if (target.region !== undefined) environment[ENVIRONMENT.sinkRegion] = target.region;
+    if (target.endpoint !== undefined) environment[ENVIRONMENT.sinkEndpoint] = target.endpoint;
+
+    this.resource = new DataResource(this, 'Resource', {
+      triggersReplace: { credentialsVersion: target.trigger },
+      provisioners: [
+        {
+          type: 'local-exec',
+          interpreter: ['/bin/sh', '-c'],
+          command: retryingCommand(
+            options.command ?? DEFAULT_VALIDATION_COMMAND,
+            options.attempts ?? DEPLOY_VALIDATION_ATTEMPTS,
+            options.delaySeconds ?? DEPLOY_VALIDATION_DELAY_SECONDS,
+          ),
+          environment,
+        },
+      ],
+    });
+  }
+}
+
+/**
+ * A POSIX shell loop around `command` (in a subshell, so nothing in it can end the loop early): retries failures (a fresh key not yet accepted), gives up after
+ * `attempts`, and stops at once on a configuration error, which no retry fixes. No `${` appears in it, so
+ * Terraform does not read it as a template.
+ */
+export function retryingCommand(command: string, attempts: number, delaySeconds: number): string {
+  return [
+    'attempt=1',
+    `while true; do (${command}) && exit 0; code=$?`,
+    `[ "$code" -eq ${CONFIGURATION_ERROR_EXIT_CODE} ] && exit "$code"`,
+    `[ "$attempt" -ge ${attempts} ] && echo "sink validation failed after ${attempts} attempts" >&2 && exit "$code"`,
+    `echo "sink validation attempt $attempt failed (exit $code), retrying in ${delaySeconds}s" >&2`,
+    `attempt=$((attempt+1)); sleep ${delaySeconds}; done`,
+  ].join('; ');
+}
