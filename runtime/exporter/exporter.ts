@@ -1,11 +1,332 @@
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { ExporterConfig } from '../config/types';
-import type { ExporterDeps, RunningExporter } from './types';
+import type { BatchContext, GroupConsumer, RecordBatch } from '../kafka/consumer';
+import { KafkaJsConsumerFactory } from '../kafka/kafkajs-consumer';
+import { ExporterMetrics } from '../observability/metrics';
+import type { ObjectStore } from '../storage/object-store';
+import { S3ObjectStore } from '../storage/s3-store';
+import { writeValidationObject } from '../storage/validation';
+import { BatchSnapshot, Batcher } from './batcher';
+import { systemClock } from './clock';
+import { ObjectNamer, intervalStartOf } from './object-namer';
+import { OffsetManager } from './offset-manager';
+import { Progress } from './progress';
+import type { Clock, ExporterDeps, RunningExporter } from './types';
+
+/** How long `stop()` waits for the last batch to be stored before leaving the group anyway. */
+const STOP_FLUSH_TIMEOUT_MS = 30_000;
 
 /**
  * Starts exporting `config.stream.topic` to `config.sink`; see {@link RunningExporter} for its lifecycle.
  * Resolves as soon as start-up has begun: start-up failures reject `ready` and `stopped`.
  */
 export async function startExporter(config: ExporterConfig, deps: ExporterDeps): Promise<RunningExporter> {
-  deps.logger.debug({ exporter: config.exporterName }, 'startExporter called');
-  throw new Error('startExporter: the data path is being built (issue 3); this signature is final');
+  const exporter = new Exporter(config, deps);
+  exporter.start();
+  return exporter.handle;
+}
+
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+  settled: boolean;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const result: Deferred = {
+    promise,
+    settled: false,
+    resolve: () => {
+      result.settled = true;
+      resolve();
+    },
+    reject: (error) => {
+      result.settled = true;
+      reject(error);
+    },
+  };
+  // Callers may await only one of ready/stopped; neither must surface as an unhandled rejection.
+  promise.catch(() => undefined);
+  return result;
+}
+
+/**
+ * One consumer of the exporter's group and its data path: batches per interval (Batcher), stores them
+ * exactly once (OffsetManager, see its protocol) and keeps membership alive only while making progress.
+ * All storage and commit work runs one step at a time on a serial chain, in the order it was queued.
+ */
+class Exporter {
+  readonly handle: RunningExporter;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly metrics: ExporterMetrics;
+  private readonly namer: ObjectNamer;
+  private readonly batcher: Batcher;
+  private readonly progress = new Progress();
+  private readonly ready = deferred();
+  private readonly stopped = deferred();
+  private readonly timer = new AbortController();
+  private consumer: GroupConsumer | undefined;
+  private offsets: OffsetManager | undefined;
+  /** Bumped by every (re)assignment and rewind: work queued under an older epoch is dropped. */
+  private epoch = 0;
+  private partitions: readonly number[] = [];
+  private assignment: Promise<boolean> = Promise.resolve(false);
+  private chain: Promise<unknown> = Promise.resolve();
+  private queuedBytes = 0;
+  private stopping = false;
+  private stopPromise: Promise<void> | undefined;
+  private fatal: unknown;
+
+  constructor(
+    private readonly config: ExporterConfig,
+    private readonly deps: ExporterDeps,
+  ) {
+    this.logger = deps.logger.child({ component: 'exporter', exporter: config.exporterName });
+    this.clock = deps.clock ?? systemClock;
+    this.metrics = new ExporterMetrics(deps.registry ?? new Registry(), this.logger);
+    this.namer = new ObjectNamer(config.stream.name, config.pathPrefix);
+    this.batcher = new Batcher(config.stream.topic, config.maxObjectBytes, (ms) =>
+      intervalStartOf(ms, config.intervalSeconds),
+    );
+    this.handle = {
+      ready: this.ready.promise,
+      stopped: this.stopped.promise,
+      stop: () => this.stop(),
+    };
+  }
+
+  start(): void {
+    this.startUp().catch((error) => this.fail(error));
+  }
+
+  private async startUp(): Promise<void> {
+    const { config, deps } = this;
+    const store: ObjectStore =
+      deps.store ??
+      (await S3ObjectStore.create({
+        sink: config.sink,
+        pathPrefix: config.pathPrefix,
+        logger: this.logger,
+        observer: {
+          onRetry: (operation, kind) => {
+            this.metrics.onRetry(operation, kind);
+            this.progress.tick();
+          },
+          onError: (operation, kind) => this.metrics.onError(operation, kind),
+        },
+      }));
+    const validationKey = await writeValidationObject(store, config.pathPrefix);
+    this.metrics.objectWritten('validation', 'created', 0);
+    this.logger.info({ bucket: store.bucket, key: validationKey }, 'validation object written');
+    if (this.stopping) return;
+
+    const factory =
+      deps.consumerFactory ??
+      new KafkaJsConsumerFactory({
+        kafka: config.kafka,
+        topic: config.stream.topic,
+        fromBeginning: config.includeExistingEvents,
+        logger: this.logger,
+      });
+    const consumer = factory.createGroupConsumer();
+    this.consumer = consumer;
+    this.offsets = new OffsetManager({
+      consumer,
+      reader: factory.createRangeReader(),
+      store,
+      namer: this.namer,
+      topic: config.stream.topic,
+      includeExistingEvents: config.includeExistingEvents,
+      logger: this.logger,
+      metrics: this.metrics,
+    });
+    await consumer.start({
+      onAssigned: (partitions, generation) => this.onAssigned(partitions, generation),
+      onBatch: (batch, context) => this.onBatch(batch, context),
+      onCrash: (error, restarting) => this.onCrash(error, restarting),
+    });
+    this.logger.info(
+      { topic: config.stream.topic, groupId: config.kafka.groupId, intervalSeconds: config.intervalSeconds },
+      'consuming',
+    );
+    void this.intervalLoop();
+  }
+
+  private onAssigned(partitions: readonly number[], generation: number): void {
+    this.logger.info({ partitions, generation }, 'partitions assigned');
+    this.partitions = partitions;
+    this.resync();
+  }
+
+  /**
+   * Forgets everything held in memory and restarts from the group's committed state: the consumer re-reads
+   * from the committed offsets, and recorded intents are completed first.
+   */
+  private resync(): void {
+    const epoch = ++this.epoch;
+    this.batcher.assign(new Map());
+    const partitions = this.partitions;
+    this.assignment = this.serial(async () => {
+      if (epoch !== this.epoch || this.stopping) return false;
+      const positions = await this.offsets!.assign(partitions, this.tick);
+      if (positions === 'fenced' || epoch !== this.epoch) return false;
+      this.batcher.assign(positions);
+      for (const [partition, offset] of positions) this.consumer!.seek(partition, offset);
+      this.logger.info({ positions: Object.fromEntries(positions) }, 'assignment ready');
+      this.ready.resolve();
+      return true;
+    });
+  }
+
+  private readonly tick = async (): Promise<void> => {
+    this.progress.tick();
+  };
+
+  private async onBatch(batch: RecordBatch, context: BatchContext): Promise<void> {
+    if (this.stopping) return;
+    const epoch = this.epoch;
+    const assigned = await this.progress.waitFor(
+      this.assignment.catch(() => false),
+      context,
+    );
+    if (!assigned || epoch !== this.epoch || this.stopping) return;
+    const started = process.hrtime.bigint();
+    const result = this.batcher.append(batch, this.clock.now());
+    if (result.rejected === 'stale') {
+      this.logger.debug({ partition: batch.partition, resumeAt: result.resumeAt }, 'stale batch ignored');
+      this.consumer!.seek(batch.partition, result.resumeAt!);
+      return;
+    }
+    if (result.rejected !== undefined) return;
+    this.metrics.batchEncoded(Number(process.hrtime.bigint() - started) / 1e9);
+    this.metrics.invalidReceived(result.invalidRecords);
+    this.metrics.consumerLag(batch.partition, BigInt(batch.highWatermark) - BigInt(batch.nextOffset));
+    for (const snapshot of result.full) this.enqueueFlush(snapshot, epoch);
+    // Memory stays bounded by about two objects: wait (heartbeating on progress) while uploads catch up.
+    if (this.queuedBytes > 0 && this.queuedBytes + this.batcher.bytes > this.config.maxObjectBytes) {
+      await this.progress.waitFor(this.chain, context);
+    }
+    await context.heartbeat();
+  }
+
+  private enqueueFlush(snapshot: BatchSnapshot, epoch: number): void {
+    this.queuedBytes += snapshot.bytes;
+    void this.serial(async () => {
+      try {
+        if (epoch !== this.epoch) return;
+        const outcome = await this.offsets!.flush(snapshot, this.tick);
+        if (outcome === 'fenced' && epoch === this.epoch) {
+          this.logger.warn('a commit was refused; re-reading from the committed offsets');
+          this.resync();
+        }
+      } finally {
+        this.queuedBytes -= snapshot.bytes;
+      }
+    });
+  }
+
+  /** Runs storage/commit work one at a time; a failure there is fatal (nothing after it is committed). */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work);
+    this.chain = run.then(
+      () => undefined,
+      (error) => this.fail(error),
+    );
+    return run;
+  }
+
+  private async intervalLoop(): Promise<void> {
+    const lengthMs = this.config.intervalSeconds * 1000;
+    while (!this.timer.signal.aborted) {
+      const now = this.clock.now();
+      await this.clock.sleep(
+        intervalStartOf(now, this.config.intervalSeconds) + lengthMs - now,
+        this.timer.signal,
+      );
+      if (this.timer.signal.aborted) return;
+      const snapshot = this.batcher.takeIfDue(this.clock.now());
+      if (snapshot !== undefined) this.enqueueFlush(snapshot, this.epoch);
+    }
+  }
+
+  private onCrash(error: Error, restarting: boolean): void {
+    if (restarting) {
+      this.logger.warn(
+        { error: error.message },
+        'the Kafka consumer crashed; it restarts and rejoins the group',
+      );
+      return;
+    }
+    this.fail(new Error(`the Kafka consumer crashed and cannot restart: ${error.message}`, { cause: error }));
+  }
+
+  private fail(error: unknown): void {
+    if (this.fatal !== undefined || this.stopped.settled) return;
+    this.fatal = error;
+    this.logger.error(
+      { error: (error as Error)?.message ?? String(error) },
+      'exporter stopped by a fatal error',
+    );
+    this.stopping = true;
+    this.timer.abort();
+    const consumer = this.consumer;
+    void (async () => {
+      if (consumer !== undefined)
+        await withTimeout(consumer.stop(), STOP_FLUSH_TIMEOUT_MS).catch(() => undefined);
+      this.ready.reject(error);
+      this.stopped.reject(error);
+    })();
+  }
+
+  private stop(): Promise<void> {
+    this.stopPromise ??= this.stopCleanly();
+    return this.stopPromise;
+  }
+
+  private async stopCleanly(): Promise<void> {
+    if (this.fatal !== undefined) return this.stopped.promise;
+    this.logger.info('stopping: storing the current batch');
+    this.timer.abort();
+    this.stopping = true;
+    const epoch = this.epoch;
+    const flushed = (async () => {
+      await this.assignment.catch(() => false);
+      const last = this.batcher.take();
+      if (last !== undefined && epoch === this.epoch) this.enqueueFlush(last, epoch);
+      await this.chain;
+    })();
+    const inTime = await withTimeout(flushed, STOP_FLUSH_TIMEOUT_MS).then(
+      () => true,
+      () => false,
+    );
+    if (!inTime)
+      this.logger.warn('the last batch was not stored in time; it is read again on the next start');
+    if (this.consumer !== undefined)
+      await withTimeout(this.consumer.stop(), STOP_FLUSH_TIMEOUT_MS).catch(() => undefined);
+    if (this.fatal !== undefined) {
+      this.stopped.reject(this.fatal);
+      this.ready.reject(this.fatal);
+      return this.stopped.promise;
+    }
+    this.ready.reject(new Error('the exporter was stopped before it was ready'));
+    this.logger.info('stopped');
+    this.stopped.resolve();
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

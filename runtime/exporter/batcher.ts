@@ -1,0 +1,199 @@
+import type { RecordBatch } from '../kafka/consumer';
+import { encodeRecord } from '../format/jsonl';
+
+/** The records of one partition in a batch: the exact range `[from, to)` and its JSONL lines. */
+export interface PartitionSlice {
+  readonly partition: number;
+  readonly from: string;
+  readonly to: string;
+  readonly validLines: readonly Buffer[];
+  readonly invalidLines: readonly Buffer[];
+  readonly validBytes: number;
+  readonly invalidBytes: number;
+}
+
+/** What one consumer collected in one interval (or part of one, when it reached the size limit). */
+export interface BatchSnapshot {
+  /** Epoch ms of the interval's start (UTC aligned). */
+  readonly intervalStart: number;
+  /** Ascending by partition; only partitions with at least one record. */
+  readonly slices: readonly PartitionSlice[];
+  readonly bytes: number;
+  readonly records: number;
+}
+
+/** Why a batch was not appended. */
+export type AppendRejection = 'not-assigned' | 'stale';
+
+export interface AppendResult {
+  /** Batches cut because the next record would have made them larger than the maximum object size. */
+  readonly full: BatchSnapshot[];
+  /** Set when the batch was ignored; the caller should seek the partition to `resumeAt`. */
+  readonly rejected?: AppendRejection;
+  readonly resumeAt?: string;
+  readonly invalidRecords: number;
+}
+
+interface OpenSlice {
+  from: string;
+  to: string;
+  validLines: Buffer[];
+  invalidLines: Buffer[];
+  validBytes: number;
+  invalidBytes: number;
+}
+
+interface Position {
+  /** The offset the next batch should continue from; undefined until known (no committed offset). */
+  next: string | undefined;
+  /** After a (re)join or seek the first batch must start exactly at `next`; later ones may skip filtered records. */
+  exact: boolean;
+  /** Where the next slice of this partition starts: the end of the last one, so slices are contiguous. */
+  sliceStart: string | undefined;
+}
+
+/**
+ * Collects the records of the partitions a consumer owns, per interval, as JSONL lines ready to upload.
+ * Synchronous on purpose: encoding happens without an await per record.
+ *
+ * It also guards contiguity: each partition's records must continue where the last batch ended, so a batch
+ * delivered late from before a rebalance, or a re-delivery, can never put a record in twice or skip one.
+ */
+export class Batcher {
+  private readonly positions = new Map<number, Position>();
+  private open = new Map<number, OpenSlice>();
+  private openInterval: number | undefined;
+  private openBytes = 0;
+  private openRecords = 0;
+
+  constructor(
+    private readonly topic: string,
+    private readonly maxObjectBytes: number,
+    private readonly intervalStartOf: (epochMs: number) => number,
+  ) {}
+
+  /** Bytes held in memory. */
+  get bytes(): number {
+    return this.openBytes;
+  }
+
+  /** The interval of the open batch, if it holds records. */
+  get interval(): number | undefined {
+    return this.openInterval;
+  }
+
+  /**
+   * Starts a new assignment: drops every record held (the consumer re-reads from the committed offsets) and
+   * sets where each assigned partition continues (`undefined`: wherever the consumer starts).
+   */
+  assign(positions: ReadonlyMap<number, string | undefined>): void {
+    this.open = new Map();
+    this.openInterval = undefined;
+    this.openBytes = 0;
+    this.openRecords = 0;
+    this.positions.clear();
+    for (const [partition, next] of positions) {
+      this.positions.set(partition, { next, exact: true, sliceStart: next });
+    }
+  }
+
+  /** The partitions of the current assignment. */
+  assigned(): number[] {
+    return [...this.positions.keys()].sort((a, b) => a - b);
+  }
+
+  /** Encodes a fetched batch received at `now` into the open interval batch. */
+  append(batch: RecordBatch, now: number): AppendResult {
+    const position = this.positions.get(batch.partition);
+    if (position === undefined) return { full: [], rejected: 'not-assigned', invalidRecords: 0 };
+    // Right after a join or seek the first batch must not start beyond the expected offset: such a batch
+    // was fetched for an earlier assignment. Later gaps are records the consumer filtered (control records).
+    if (
+      position.next !== undefined &&
+      position.exact &&
+      BigInt(batch.fetchedOffset) > BigInt(position.next)
+    ) {
+      return { full: [], rejected: 'stale', resumeAt: position.next, invalidRecords: 0 };
+    }
+    const full: BatchSnapshot[] = [];
+    const interval = this.intervalStartOf(now);
+    if (this.openInterval !== undefined && this.openInterval !== interval) full.push(this.take()!);
+    const expected = position.next === undefined ? undefined : BigInt(position.next);
+    let invalidRecords = 0;
+    for (const record of batch.records) {
+      if (expected !== undefined && BigInt(record.offset) < expected) continue;
+      const encoded = encodeRecord(this.topic, batch.partition, record);
+      if (this.openBytes > 0 && this.openBytes + encoded.line.length > this.maxObjectBytes) {
+        full.push(this.take()!);
+      }
+      if (!encoded.valid) invalidRecords++;
+      this.add(batch.partition, position, record.offset, encoded.line, encoded.valid, interval);
+    }
+    if (expected === undefined || BigInt(batch.nextOffset) > expected) position.next = batch.nextOffset;
+    position.exact = false;
+    const open = this.open.get(batch.partition);
+    if (open !== undefined && BigInt(batch.nextOffset) > BigInt(open.to)) open.to = batch.nextOffset;
+    return { full, invalidRecords };
+  }
+
+  /** Takes the open batch when its interval ended before `now`. */
+  takeIfDue(now: number): BatchSnapshot | undefined {
+    if (this.openInterval === undefined || this.openInterval === this.intervalStartOf(now)) return undefined;
+    return this.take();
+  }
+
+  /** Takes whatever the open batch holds (at shutdown, or when it is due). */
+  take(): BatchSnapshot | undefined {
+    if (this.openInterval === undefined) return undefined;
+    const slices = [...this.open.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([partition, slice]) => ({ partition, ...slice }));
+    for (const slice of slices) {
+      const position = this.positions.get(slice.partition);
+      if (position !== undefined) position.sliceStart = slice.to;
+    }
+    const snapshot: BatchSnapshot = {
+      intervalStart: this.openInterval,
+      slices,
+      bytes: this.openBytes,
+      records: this.openRecords,
+    };
+    this.open = new Map();
+    this.openInterval = undefined;
+    this.openBytes = 0;
+    this.openRecords = 0;
+    return snapshot;
+  }
+
+  /** Makes `partition` continue at `offset` (after recovery completed an object up to there). */
+  seek(partition: number, offset: string): void {
+    this.positions.set(partition, { next: offset, exact: true, sliceStart: offset });
+  }
+
+  private add(
+    partition: number,
+    position: Position,
+    offset: string,
+    line: Buffer,
+    valid: boolean,
+    interval: number,
+  ): void {
+    let slice = this.open.get(partition);
+    if (slice === undefined) {
+      const from = position.sliceStart ?? offset;
+      slice = { from, to: offset, validLines: [], invalidLines: [], validBytes: 0, invalidBytes: 0 };
+      this.open.set(partition, slice);
+    }
+    if (valid) {
+      slice.validLines.push(line);
+      slice.validBytes += line.length;
+    } else {
+      slice.invalidLines.push(line);
+      slice.invalidBytes += line.length;
+    }
+    slice.to = (BigInt(offset) + 1n).toString();
+    this.openInterval = interval;
+    this.openBytes += line.length;
+    this.openRecords++;
+  }
+}

@@ -1,0 +1,307 @@
+import type { Logger } from 'pino';
+import { ConsumedRecord, DataLossError, GroupConsumer, OffsetRange, RangeReader } from '../kafka/consumer';
+import { encodeRecord } from '../format/jsonl';
+import type { ExporterMetrics } from '../observability/metrics';
+import type { ObjectStore } from '../storage/object-store';
+import { BatchSnapshot, PartitionSlice } from './batcher';
+import {
+  DEFAULT_MAX_COMMIT_METADATA_BYTES,
+  ObjectIntent,
+  PartitionMark,
+  decodeCommitMetadata,
+  encodeIntent,
+  encodeMark,
+  metadataBytes,
+} from './commit-metadata';
+import { ObjectNamer } from './object-namer';
+
+/**
+ * Exactly-once delivery of records to objects, with only `s3:PutObject` (create-only) and Kafka's committed
+ * offsets. The protocol, per object:
+ *
+ * 1. **Intent.** Commit, for every partition in the object, its current offset unchanged with metadata
+ *    naming the object key and the exact offset range `[from, to)` of every partition in the object. The
+ *    commit goes through the group coordinator, which refuses it from a member that lost its partitions
+ *    (a zombie after a rebalance): such a member writes nothing.
+ * 2. **Put** the data object (and its `_invalid/` sibling) with `If-None-Match: *`. 412 means an object
+ *    with that key exists; keys are never reused for other content (see commit-metadata.ts), so it can only
+ *    be this very object (a retry after a lost response, or another member completing the same intent).
+ * 3. **Commit** each partition's end offset `to`, with the intent cleared (only the last interval start
+ *    and part number stay, which keeps later keys unique).
+ *
+ * On assignment, a partition whose committed metadata still holds an intent (a crash or rebalance between
+ * 1 and 3) gets that object completed first: the recorded ranges are re-read, from every partition of the
+ * object (also partitions another member owns now, through a reader outside the group), re-encoded (the
+ * encoding is deterministic, so the bytes are identical), put create-only under the recorded key, and the
+ * end offsets of the partitions this member owns are committed. Only then does new data flow.
+ *
+ * Limits, handled loudly: an object holds at most as many partitions as fit one intent into the broker's
+ * commit metadata limit (`offset.metadata.max.bytes`, 4096 by default); records removed by retention
+ * before they were stored raise a {@link DataLossError} naming the ranges.
+ */
+export interface OffsetManagerOptions {
+  readonly consumer: GroupConsumer;
+  readonly reader: RangeReader;
+  readonly store: ObjectStore;
+  readonly namer: ObjectNamer;
+  readonly topic: string;
+  readonly includeExistingEvents: boolean;
+  readonly logger: Logger;
+  readonly metrics?: ExporterMetrics;
+  /** @default DEFAULT_MAX_COMMIT_METADATA_BYTES */
+  readonly maxCommitMetadataBytes?: number;
+}
+
+/** `stored`: every object of the batch is stored and committed; `fenced`: the group refused a commit. */
+export type FlushOutcome = 'stored' | 'fenced';
+
+/** One object to write: consecutive slices of a batch whose intent fits the metadata limit. */
+interface PlannedObject {
+  readonly intent: ObjectIntent;
+  readonly slices: readonly PartitionSlice[];
+}
+
+export class OffsetManager {
+  /** Committed offset of every assigned partition (always known after `assign`). */
+  private readonly committed = new Map<number, string>();
+  /** Last object (interval start, part) per partition, for unique keys. */
+  private readonly marks = new Map<number, PartitionMark>();
+  private readonly maxMetadataBytes: number;
+
+  constructor(private readonly options: OffsetManagerOptions) {
+    this.maxMetadataBytes = options.maxCommitMetadataBytes ?? DEFAULT_MAX_COMMIT_METADATA_BYTES;
+  }
+
+  /** The committed offset of every assigned partition. */
+  positions(): Map<number, string> {
+    return new Map(this.committed);
+  }
+
+  /**
+   * Takes over `partitions`: pins a start offset for partitions the group never committed, completes every
+   * object whose intent is recorded, and returns where each partition continues. `onProgress` runs after
+   * each unit of work (heartbeat). Returns `fenced` when the group refused a commit (a new assignment follows).
+   */
+  async assign(
+    partitions: readonly number[],
+    onProgress: () => Promise<void>,
+  ): Promise<Map<number, string> | 'fenced'> {
+    const { consumer, logger } = this.options;
+    this.committed.clear();
+    this.marks.clear();
+    if (partitions.length === 0) return new Map();
+    const [positions, watermarks] = await Promise.all([
+      consumer.committed(partitions),
+      consumer.watermarks(),
+    ]);
+    const intents = new Map<string, ObjectIntent>();
+    const pins: Array<{ partition: number; offset: string; metadata: string }> = [];
+    const lost: OffsetRange[] = [];
+    for (const partition of partitions) {
+      const position = positions.find((p) => p.partition === partition);
+      const marks = watermarks.find((w) => w.partition === partition);
+      const metadata = decodeCommitMetadata(position?.metadata);
+      if (metadata.mark) this.marks.set(partition, metadata.mark);
+      if (metadata.intent) intents.set(metadata.intent.key, metadata.intent);
+      if (position?.offset === undefined) {
+        const start = this.options.includeExistingEvents ? (marks?.low ?? '0') : (marks?.high ?? '0');
+        pins.push({ partition, offset: start, metadata: '' });
+        this.committed.set(partition, start);
+      } else {
+        this.committed.set(partition, position.offset);
+        if (!metadata.intent && marks !== undefined && BigInt(position.offset) < BigInt(marks.low)) {
+          lost.push({ partition, from: position.offset, to: marks.low });
+        }
+      }
+    }
+    if (lost.length > 0) {
+      throw new DataLossError(
+        `DATA LOSS: records of topic '${this.options.topic}' after the committed offsets were removed by ` +
+          `retention before they were exported: ${lost.map((r) => `partition ${r.partition} [${r.from}, ${r.to})`).join('; ')}. ` +
+          'They cannot be exported; raise the topic retention above the time the exporter may be down.',
+        lost,
+      );
+    }
+    if (pins.length > 0) {
+      logger.info(
+        { pins: pins.map((p) => ({ partition: p.partition, offset: p.offset })) },
+        `no committed offsets yet: starting at the ${this.options.includeExistingEvents ? 'earliest' : 'latest'} offset`,
+      );
+      if ((await this.tryCommit(pins)) === 'fenced') return 'fenced';
+      await onProgress();
+    }
+    for (const intent of intents.values()) {
+      if ((await this.complete(intent, new Set(partitions), onProgress)) === 'fenced') return 'fenced';
+    }
+    return this.positions();
+  }
+
+  /** Stores a batch as one or more objects under the protocol above. */
+  async flush(snapshot: BatchSnapshot, onProgress: () => Promise<void>): Promise<FlushOutcome> {
+    for (const slice of snapshot.slices) {
+      const committed = this.committed.get(slice.partition);
+      if (committed !== slice.from) {
+        // Never write a batch that does not continue the committed position: it would leave a gap.
+        throw new Error(
+          `internal: batch of partition ${slice.partition} starts at ${slice.from} but the committed offset is ${committed}`,
+        );
+      }
+    }
+    for (const object of this.plan(snapshot)) {
+      const started = process.hrtime.bigint();
+      const { intent, slices } = object;
+      const intentMetadata = encodeIntent(intent);
+      const intentCommit = slices.map((s) => ({
+        partition: s.partition,
+        offset: s.from,
+        metadata: intentMetadata,
+      }));
+      if ((await this.tryCommit(intentCommit)) === 'fenced') return 'fenced';
+      for (const slice of slices) this.marks.set(slice.partition, intent);
+      await onProgress();
+      const valid = slices.flatMap((s) => s.validLines);
+      const invalid = slices.flatMap((s) => s.invalidLines);
+      await this.putObjects(intent.key, valid, invalid, onProgress);
+      const mark = encodeMark(intent);
+      const endCommit = slices.map((s) => ({ partition: s.partition, offset: s.to, metadata: mark }));
+      if ((await this.tryCommit(endCommit)) === 'fenced') return 'fenced';
+      for (const slice of slices) this.committed.set(slice.partition, slice.to);
+      this.options.metrics?.eventsExported(valid.length, invalid.length);
+      this.options.metrics?.flushed(Number(process.hrtime.bigint() - started) / 1e9);
+      this.options.logger.info(
+        { key: intent.key, ranges: intent.ranges, records: valid.length, invalidRecords: invalid.length },
+        'object stored and committed',
+      );
+      await onProgress();
+    }
+    return 'stored';
+  }
+
+  /**
+   * Splits a batch into objects whose intents fit the metadata limit (partitions stay whole and ascending),
+   * and names each: the interval start never goes below a partition's last one, and the part number is
+   * above every part already used with that start by any of the object's partitions.
+   */
+  private plan(snapshot: BatchSnapshot): PlannedObject[] {
+    const objects: PlannedObject[] = [];
+    let group: PartitionSlice[] = [];
+    for (const slice of snapshot.slices) {
+      const candidate = [...group, slice];
+      if (
+        group.length > 0 &&
+        metadataBytes(encodeIntent(this.intentFor(snapshot.intervalStart, candidate))) > this.maxMetadataBytes
+      ) {
+        objects.push({ intent: this.intentFor(snapshot.intervalStart, group), slices: group });
+        group = [slice];
+      } else {
+        group = candidate;
+      }
+    }
+    if (group.length > 0)
+      objects.push({ intent: this.intentFor(snapshot.intervalStart, group), slices: group });
+    for (const object of objects) {
+      const bytes = metadataBytes(encodeIntent(object.intent));
+      if (bytes > this.maxMetadataBytes) {
+        throw new Error(
+          `the commit metadata of object '${object.intent.key}' needs ${bytes} bytes, more than the broker's ` +
+            `limit of ${this.maxMetadataBytes} (offset.metadata.max.bytes) even for a single partition: ` +
+            'shorten the path prefix or the stream name, or raise offset.metadata.max.bytes on the brokers.',
+        );
+      }
+    }
+    return objects;
+  }
+
+  private intentFor(intervalStart: number, slices: readonly PartitionSlice[]): ObjectIntent {
+    const marks = slices
+      .map((s) => this.marks.get(s.partition))
+      .filter((m): m is PartitionMark => m !== undefined);
+    const start = Math.max(intervalStart, ...marks.map((m) => m.intervalStart));
+    const used = marks.filter((m) => m.intervalStart === start).map((m) => m.part);
+    const part = used.length === 0 ? 0 : Math.max(...used) + 1;
+    const partitions = slices.map((s) => s.partition);
+    return {
+      intervalStart: start,
+      part,
+      key: this.options.namer.dataKey({ intervalStart: start, partitions, part }),
+      ranges: slices.map((s) => ({ partition: s.partition, from: s.from, to: s.to })),
+    };
+  }
+
+  /** Completes an object whose intent was recorded but maybe not stored; see the protocol above. */
+  private async complete(
+    intent: ObjectIntent,
+    owned: ReadonlySet<number>,
+    onProgress: () => Promise<void>,
+  ): Promise<FlushOutcome> {
+    const { logger, reader, topic } = this.options;
+    logger.warn(
+      { key: intent.key, ranges: intent.ranges },
+      'completing an object recorded before a crash or rebalance',
+    );
+    const records = await reader.read(intent.ranges, onProgress);
+    const valid: Buffer[] = [];
+    const invalid: Buffer[] = [];
+    for (const range of [...intent.ranges].sort((a, b) => a.partition - b.partition)) {
+      for (const record of records.get(range.partition) ?? ([] as ConsumedRecord[])) {
+        const encoded = encodeRecord(topic, range.partition, record);
+        (encoded.valid ? valid : invalid).push(encoded.line);
+      }
+    }
+    await this.putObjects(intent.key, valid, invalid, onProgress);
+    const mark = encodeMark(intent);
+    const mine = intent.ranges.filter((r) => owned.has(r.partition));
+    const endCommit = mine.map((r) => ({ partition: r.partition, offset: r.to, metadata: mark }));
+    if ((await this.tryCommit(endCommit)) === 'fenced') return 'fenced';
+    for (const range of mine) {
+      this.committed.set(range.partition, range.to);
+      this.marks.set(range.partition, intent);
+    }
+    this.options.metrics?.objectRecovered();
+    this.options.metrics?.eventsExported(valid.length, invalid.length);
+    logger.warn(
+      { key: intent.key, partitions: mine.map((r) => r.partition) },
+      'recorded object completed and committed',
+    );
+    return 'stored';
+  }
+
+  private async putObjects(
+    key: string,
+    valid: readonly Buffer[],
+    invalid: readonly Buffer[],
+    onProgress: () => Promise<void>,
+  ): Promise<void> {
+    const { store, namer, metrics } = this.options;
+    if (valid.length > 0) {
+      const body = Buffer.concat(valid);
+      metrics?.objectWritten('data', await store.putIfAbsent(key, body), body.length);
+      await onProgress();
+    }
+    if (invalid.length > 0) {
+      const body = Buffer.concat(invalid);
+      const invalidKey = namer.invalidKeyFor(key);
+      metrics?.objectWritten('invalid', await store.putIfAbsent(invalidKey, body), body.length);
+      this.options.logger.warn(
+        { key: invalidKey, records: invalid.length },
+        'malformed records exported to _invalid/',
+      );
+      await onProgress();
+    }
+  }
+
+  private async tryCommit(
+    offsets: Array<{ partition: number; offset: string; metadata: string }>,
+  ): Promise<FlushOutcome> {
+    try {
+      await this.options.consumer.commit(offsets);
+      return 'stored';
+    } catch (error) {
+      this.options.logger.warn(
+        { partitions: offsets.map((o) => o.partition), error: (error as Error).message },
+        'commit refused or failed; this member writes nothing more until it has (re)joined the group',
+      );
+      return 'fenced';
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { isUtf8 } from 'node:buffer';
+import type { ConsumedRecord } from '../kafka/consumer';
+import { compactJson } from './compact-json';
+
+const NEWLINE = Buffer.from('\n');
+
+/** One record rendered as a JSONL line (with its trailing newline). */
+export type EncodedRecord =
+  | { readonly valid: true; readonly line: Buffer }
+  | { readonly valid: false; readonly line: Buffer; readonly error: string };
+
+/**
+ * The line an invalid record becomes in `_invalid/`: everything needed to find and repair it. The
+ * payload is base64 because it may not be text at all.
+ */
+export interface InvalidRecordLine {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly error: string;
+  /** null for a tombstone (a record without value). */
+  readonly payload: string | null;
+}
+
+/**
+ * Renders a record as one JSONL line: the value as compact JSON when it is a UTF-8 JSON object,
+ * otherwise an {@link InvalidRecordLine}. Never throws, never drops: every record gives exactly one line.
+ * Deterministic (the same record always gives the same bytes), which crash recovery relies on to rebuild
+ * an object byte for byte.
+ */
+export function encodeRecord(topic: string, partition: number, record: ConsumedRecord): EncodedRecord {
+  const error = validationError(record.value);
+  if (error === undefined) {
+    const json = compactJson(record.value!);
+    return { valid: true, line: Buffer.concat([json, NEWLINE], json.length + 1) };
+  }
+  const invalid: InvalidRecordLine = {
+    topic,
+    partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    error,
+    payload: record.value === null ? null : record.value.toString('base64'),
+  };
+  return { valid: false, line: Buffer.from(`${JSON.stringify(invalid)}\n`), error };
+}
+
+function validationError(value: Buffer | null): string | undefined {
+  if (value === null) return 'record has no value (tombstone); expected a JSON object';
+  if (!isUtf8(value)) return 'record value is not valid UTF-8; expected a UTF-8 encoded JSON object';
+  const text = value.toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return `record value is not JSON (${(error as Error).message}); expected a JSON object`;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
+    return `record value is ${kind}, not a JSON object; expected a JSON object ({...})`;
+  }
+  return undefined;
+}

@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import { Admin, Consumer, Kafka, type Batch, type KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { KafkaConfig } from '../config/types';
+import { kafkaJsConfig } from '../config/kafkajs';
+import {
+  CommitRequest,
+  CommittedPosition,
+  ConsumedRecord,
+  ConsumerFactory,
+  DataLossError,
+  FencedError,
+  GroupConsumer,
+  GroupHandlers,
+  OffsetRange,
+  PartitionWatermarks,
+  RangeReader,
+  RecordBatch,
+} from './consumer';
+import { kafkaJsLevel, pinoLogCreator } from './kafkajs-log';
+
+export interface KafkaJsConsumerOptions {
+  readonly kafka: KafkaConfig;
+  readonly topic: string;
+  /** false: a group without committed offsets starts at the latest offset; true: at the earliest. */
+  readonly fromBeginning: boolean;
+  readonly logger: Logger;
+  /** @default 30000 */
+  readonly sessionTimeoutMs?: number;
+  /** @default 3000 */
+  readonly heartbeatIntervalMs?: number;
+}
+
+/** Errors with which the group coordinator refuses a member's commit: the member lost its partitions. */
+const FENCING_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+]);
+
+/** kafkajs-backed clients: the only module that consumes with kafkajs. */
+export class KafkaJsConsumerFactory implements ConsumerFactory {
+  private readonly client: Kafka;
+
+  constructor(private readonly options: KafkaJsConsumerOptions) {
+    this.client = new Kafka({
+      ...kafkaJsConfig(options.kafka),
+      logLevel: kafkaJsLevel(options.logger),
+      logCreator: pinoLogCreator(options.logger),
+    });
+  }
+
+  createGroupConsumer(): GroupConsumer {
+    return new KafkaJsGroupConsumer(this.client, this.options);
+  }
+
+  createRangeReader(): RangeReader {
+    return new KafkaJsRangeReader(this.client, this.options);
+  }
+}
+
+function toRecord(message: KafkaMessage): ConsumedRecord {
+  return { offset: message.offset, timestamp: message.timestamp, value: message.value };
+}
+
+function toRecordBatch(batch: Batch): RecordBatch {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    // kafkajs' Batch carries the offset it asked for; its type definition omits it.
+    fetchedOffset: (batch as Batch & { fetchedOffset: string }).fetchedOffset,
+    nextOffset: (BigInt(batch.lastOffset()) + 1n).toString(),
+    highWatermark: batch.highWatermark,
+    records: batch.messages.map(toRecord),
+  };
+}
+
+function errorType(error: unknown): string | undefined {
+  let current = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (current.type !== undefined) return current.type;
+    current = (current.cause ?? current.originalError) as typeof current;
+  }
+  return undefined;
+}
+
+class KafkaJsGroupConsumer implements GroupConsumer {
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private generation = 0;
+  private assigned = false;
+  private readonly groupId: string;
+
+  constructor(
+    client: Kafka,
+    private readonly options: KafkaJsConsumerOptions,
+  ) {
+    this.groupId = options.kafka.groupId;
+    this.consumer = client.consumer({
+      groupId: this.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      // The consumer restarts itself after retriable crashes; a non-retriable one is reported through
+      // onCrash(restarting: false) and ends the exporter.
+      retry: { retries: 5 },
+    });
+    this.admin = client.admin({ retry: { retries: 5 } });
+  }
+
+  async start(handlers: GroupHandlers): Promise<void> {
+    const { topic } = this.options;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.generation++;
+      this.assigned = true;
+      handlers.onAssigned(
+        [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b),
+        this.generation,
+      );
+    });
+    const unassigned = () => {
+      this.assigned = false;
+    };
+    this.consumer.on(this.consumer.events.REBALANCING, unassigned);
+    this.consumer.on(this.consumer.events.STOP, unassigned);
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.assigned = false;
+      handlers.onCrash(payload.error, payload.restart);
+    });
+    await this.admin.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale()) return;
+        await handlers.onBatch(toRecordBatch(batch), { heartbeat });
+      },
+    });
+  }
+
+  /**
+   * kafkajs resolves a commit without sending it when its runner is stopping or restarting, so every
+   * commit is read back: only metadata the group actually stored counts as committed.
+   */
+  async commit(offsets: readonly CommitRequest[]): Promise<void> {
+    if (offsets.length === 0) return;
+    const generation = this.generation;
+    if (!this.assigned)
+      throw new FencedError('not a member of the group right now (rebalance or restart under way)');
+    try {
+      await this.consumer.commitOffsets(
+        offsets.map((o) => ({
+          topic: this.options.topic,
+          partition: o.partition,
+          offset: o.offset,
+          metadata: o.metadata,
+        })),
+      );
+    } catch (error) {
+      const type = errorType(error);
+      if (type !== undefined && FENCING_ERRORS.has(type)) {
+        throw new FencedError(
+          `the group refused the commit (${type}): this member no longer owns the partitions`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+    const stored = await this.committed(offsets.map((o) => o.partition));
+    for (const wanted of offsets) {
+      const actual = stored.find((s) => s.partition === wanted.partition);
+      if (
+        actual?.offset !== wanted.offset ||
+        actual.metadata !== wanted.metadata ||
+        generation !== this.generation
+      ) {
+        throw new FencedError(
+          `the commit of partition ${wanted.partition} did not take effect (the consumer is rebalancing or restarting)`,
+        );
+      }
+    }
+  }
+
+  async committed(partitions: readonly number[]): Promise<CommittedPosition[]> {
+    const [topicOffsets] = await this.admin.fetchOffsets({
+      groupId: this.groupId,
+      topics: [this.options.topic],
+    });
+    const wanted = new Set(partitions);
+    return (topicOffsets?.partitions ?? [])
+      .filter((p) => wanted.has(p.partition))
+      .map((p) => ({
+        partition: p.partition,
+        offset: BigInt(p.offset) < 0n ? undefined : p.offset,
+        metadata: p.metadata ?? '',
+      }));
+  }
+
+  async watermarks(): Promise<PartitionWatermarks[]> {
+    const offsets = await this.admin.fetchTopicOffsets(this.options.topic);
+    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
+  }
+
+  seek(partition: number, offset: string): void {
+    this.consumer.seek({ topic: this.options.topic, partition, offset });
+  }
+
+  async stop(): Promise<void> {
+    this.assigned = false;
+    await Promise.allSettled([this.consumer.disconnect(), this.admin.disconnect()]);
+  }
+}
+
+/**
+ * Reads exact ranges through a consumer of its own, in a throw-away group that never commits: it can read
+ * partitions another member of the exporter's group owns, and it never disturbs that group.
+ */
+class KafkaJsRangeReader implements RangeReader {
+  constructor(
+    private readonly client: Kafka,
+    private readonly options: KafkaJsConsumerOptions,
+  ) {}
+
+  async read(
+    ranges: readonly OffsetRange[],
+    onProgress?: () => Promise<void>,
+  ): Promise<Map<number, ConsumedRecord[]>> {
+    const { topic, logger } = this.options;
+    const result = new Map<number, ConsumedRecord[]>(ranges.map((r) => [r.partition, []]));
+    const pending = new Map(ranges.filter((r) => BigInt(r.from) < BigInt(r.to)).map((r) => [r.partition, r]));
+    if (pending.size === 0) return result;
+    await this.checkStillStored([...pending.values()]);
+
+    const consumer = this.client.consumer({
+      groupId: `${this.options.kafka.groupId}.recovery.${randomUUID()}`,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
+      retry: { retries: 5 },
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          for (const range of pending.values())
+            consumer.seek({ topic, partition: range.partition, offset: range.from });
+        });
+        consumer.on(consumer.events.CRASH, ({ payload }) => {
+          if (!payload.restart) reject(payload.error);
+        });
+        consumer
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch, isStale }) => {
+              const range = pending.get(batch.partition);
+              if (range === undefined || isStale()) return;
+              const from = BigInt(range.from);
+              const to = BigInt(range.to);
+              const records = result.get(batch.partition)!;
+              for (const message of batch.messages) {
+                const offset = BigInt(message.offset);
+                if (offset >= from && offset < to) {
+                  const last = records.length === 0 ? from - 1n : BigInt(records[records.length - 1].offset);
+                  if (offset > last) records.push(toRecord(message));
+                }
+              }
+              if (BigInt(batch.lastOffset()) + 1n >= to) {
+                pending.delete(batch.partition);
+                consumer.pause([{ topic, partitions: [batch.partition] }]);
+                if (pending.size === 0) resolve();
+              }
+              await onProgress?.();
+            },
+          })
+          .catch(reject);
+      });
+      logger.debug({ ranges }, 'read recorded ranges');
+      return result;
+    } finally {
+      await consumer.disconnect();
+    }
+  }
+
+  private async checkStillStored(ranges: readonly OffsetRange[]): Promise<void> {
+    const admin = this.client.admin();
+    await admin.connect();
+    try {
+      const watermarks = await admin.fetchTopicOffsets(this.options.topic);
+      const lost = ranges.filter((range) => {
+        const mark = watermarks.find((w) => w.partition === range.partition);
+        return (
+          mark === undefined || BigInt(mark.low) > BigInt(range.from) || BigInt(mark.high) < BigInt(range.to)
+        );
+      });
+      if (lost.length > 0) {
+        const described = lost
+          .map((range) => {
+            const mark = watermarks.find((w) => w.partition === range.partition);
+            return `partition ${range.partition} [${range.from}, ${range.to}) (stored now: [${mark?.low ?? '?'}, ${mark?.high ?? '?'}))`;
+          })
+          .join('; ');
+        throw new DataLossError(
+          `DATA LOSS: records of topic '${this.options.topic}' that were about to be exported are no longer in ` +
+            `Kafka (removed by retention): ${described}. They cannot be exported; raise the topic's retention ` +
+            'above the time the exporter may be down.',
+          lost,
+        );
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}

@@ -1,0 +1,184 @@
+import { Writable } from 'node:stream';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { Kafka, logLevel } from 'kafkajs';
+import pino, { Logger } from 'pino';
+import type { ExporterConfig } from '../../../runtime/config/types';
+import type { AwsCredentials, LocalServices } from '../../../local';
+
+/** A pino logger writing JSON lines into memory, so tests can read what the exporter logged. */
+export function memoryLogger(level: pino.Level = 'info'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { logger: pino({ level }, stream), lines };
+}
+
+export interface ConfigOverrides extends Partial<Omit<ExporterConfig, 'sink' | 'kafka' | 'stream'>> {
+  readonly topic: string;
+  readonly groupId: string;
+  readonly bucket: string;
+  readonly credentials?: AwsCredentials;
+  readonly region?: string;
+}
+
+/** An exporter configuration pointing at the local services. */
+export function localConfig(services: LocalServices, overrides: ConfigOverrides): ExporterConfig {
+  const credentials = overrides.credentials ?? services.aws.adminCredentials;
+  return {
+    exporterName: 'test',
+    stream: { name: 'clicks', topic: overrides.topic },
+    kafka: {
+      brokers: services.kafka.brokers,
+      clientId: 'exporter-test',
+      groupId: overrides.groupId,
+      tls: false,
+    },
+    sink: {
+      bucket: overrides.bucket,
+      endpoint: services.aws.endpoint,
+      ...(overrides.region === undefined ? {} : { region: overrides.region }),
+      credentials: { kind: 'static', ...credentials },
+    },
+    pathPrefix: overrides.pathPrefix,
+    intervalSeconds: overrides.intervalSeconds ?? 1,
+    includeExistingEvents: overrides.includeExistingEvents ?? true,
+    maxObjectBytes: overrides.maxObjectBytes ?? 64 * 1024 * 1024,
+    httpPort: 0,
+    logLevel: 'info',
+  };
+}
+
+export async function createBucket(services: LocalServices, bucket: string): Promise<void> {
+  await services.aws.s3().send(new CreateBucketCommand({ Bucket: bucket }));
+}
+
+/** Produces `values` round-robin over `partitions` partitions; returns the count per partition. */
+export async function produce(
+  services: LocalServices,
+  topic: string,
+  values: ReadonlyArray<string | Buffer | null>,
+  partitions: number,
+): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'test-producer',
+    brokers: services.kafka.brokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    for (let start = 0; start < values.length; start += 1000) {
+      await producer.send({
+        topic,
+        messages: values
+          .slice(start, start + 1000)
+          .map((value, i) => ({ value, partition: (start + i) % partitions })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface StoredObject {
+  readonly key: string;
+  readonly body: Buffer;
+}
+
+/** Every object under `prefix` (tests may List/Get; the runtime never does). */
+export async function readObjects(s3: S3Client, bucket: string, prefix = ''): Promise<StoredObject[]> {
+  const objects: StoredObject[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const item of page.Contents ?? []) {
+      const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: item.Key! }));
+      objects.push({ key: item.Key!, body: Buffer.from(await answer.Body!.transformToByteArray()) });
+    }
+    token = page.NextContinuationToken;
+  } while (token !== undefined);
+  return objects;
+}
+
+export interface GroupProgress {
+  readonly committed: Map<number, { offset: string; metadata: string }>;
+  readonly high: Map<number, string>;
+}
+
+export async function groupProgress(
+  services: LocalServices,
+  groupId: string,
+  topic: string,
+): Promise<GroupProgress> {
+  const kafka = new Kafka({
+    clientId: 'test-admin',
+    brokers: services.kafka.brokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const watermarks = await admin.fetchTopicOffsets(topic);
+    return {
+      committed: new Map(
+        offsets.partitions.map((p) => [p.partition, { offset: p.offset, metadata: p.metadata ?? '' }]),
+      ),
+      high: new Map(watermarks.map((w) => [w.partition, w.high])),
+    };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Polls until every partition's committed offset reached its high watermark. */
+export async function waitUntilCaughtUp(
+  services: LocalServices,
+  groupId: string,
+  topic: string,
+  timeoutMs = 45_000,
+): Promise<GroupProgress> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const progress = await groupProgress(services, groupId, topic);
+    const caughtUp = [...progress.high].every(([p, high]) => progress.committed.get(p)?.offset === high);
+    if (caughtUp) return progress;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `group ${groupId} did not catch up: committed ${JSON.stringify([...progress.committed])}, ` +
+          `high ${JSON.stringify([...progress.high])}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The data-object key pattern of the seed (plus the part number of split intervals). */
+export const DATA_KEY =
+  /^(?:(.+)\/)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})-stream-([^/]+)---(\d+(?:-\d+)*)(?:\.(\d+))?\.jsonl$/;
+
+/** Partitions named in a data key. */
+export function partitionsOf(key: string): number[] {
+  const match = DATA_KEY.exec(key);
+  if (!match) throw new Error(`not a data key: ${key}`);
+  return match[4].split('-').map(Number);
+}
+
+/** Event ids in JSONL bodies, with how often each appears. */
+export function countEventIds(objects: readonly StoredObject[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const object of objects) {
+    for (const line of object.body.toString('utf8').split('\n')) {
+      if (line === '') continue;
+      const id = (JSON.parse(line) as { eventId: string }).eventId;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
