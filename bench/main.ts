@@ -1,0 +1,270 @@
+/**
+ * `npm run bench`: the exporter against the broker's raw consume rate, its memory and latency, and how they
+ * grow with partitions, consumers, the interval and the number of exporters in a stack. Everything runs in
+ * one process tree on one broker and one moto_server, on data preloaded once.
+ *
+ *   node dist/bench/main.js [--profile full|quick|smoke] [--out DIR] [--raw DIR] [--skip-synth]
+ *                           [--cpu-prof] [--note TEXT ...]
+ *
+ * Prints a table, writes DIR/results.json and DIR/throughput-rss.svg (DIR defaults to bench/), and keeps
+ * each exporter process's log and /metrics snapshot under bench/raw/ (gitignored).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { startMockKafka, startMoto } from '../local';
+import { projectRoot } from '../local/project-root';
+import { measureBareKafkajs } from './bare-kafkajs';
+import { renderChart } from './chart';
+import { EXPORTER_COMMAND, ExporterEnvironment, ExporterMeasurement, runExporter } from './exporter-run';
+import { measureKcat } from './kcat-consume';
+import { machineInfo } from './machine';
+import { PreloadedTopic, preloadTopic } from './preload';
+import { BenchProfile, PROFILES, ProfileName, TopicPlan } from './profiles';
+import { startPutRecorder } from './put-recorder';
+import { BenchMeasurements, BenchResults, PartitionGrowthPoint, summarize } from './results';
+import { SynthMeasurement, measureSynth } from './synth';
+import { formatReport } from './table';
+import { round } from './throughput';
+
+export interface BenchOptions {
+  readonly profile: BenchProfile;
+  /** Where results.json and the chart are written. */
+  readonly outDir: string;
+  /** Where logs, metrics snapshots and CPU profiles go. */
+  readonly rawDir: string;
+  readonly skipSynth: boolean;
+  /** Profile the main exporter run with `node --cpu-prof`. */
+  readonly cpuProfile: boolean;
+  readonly notes: readonly string[];
+  readonly command: string;
+  /** Progress lines (stderr by default). */
+  readonly log?: (line: string) => void;
+}
+
+const BUCKET = 'bench-exports';
+
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const root = projectRoot();
+  const entry = path.join(root, EXPORTER_COMMAND[0]);
+  if (!fs.existsSync(entry)) throw new Error(`${entry} does not exist: build first with npx tsc -p .`);
+  fs.mkdirSync(options.rawDir, { recursive: true });
+  fs.mkdirSync(options.outDir, { recursive: true });
+  const { profile } = options;
+  const started = performance.now();
+  const date = new Date().toISOString();
+
+  const plans: TopicPlan[] = [profile.main, ...profile.partitionGrowth];
+  log(
+    `starting the local broker (${plans.map((p) => `${p.name}:${p.partitions}`).join(' ')}) and moto_server`,
+  );
+  const [kafka, aws] = await Promise.all([
+    startMockKafka({ topics: plans.map((p) => ({ name: p.name, partitions: p.partitions })) }),
+    startMoto({ enforceIam: false }),
+  ]);
+  const recorder = await startPutRecorder(aws.endpoint, BUCKET);
+  try {
+    const s3 = aws.s3();
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const writer = await aws.createUserWithPolicy('bench-writer', {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: `arn:aws:s3:::${BUCKET}` },
+        { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${BUCKET}/*.jsonl` },
+      ],
+    });
+    const credentialsJson = JSON.stringify({
+      AccessKey: {
+        UserName: 'bench-writer',
+        AccessKeyId: writer.accessKeyId,
+        Status: 'Active',
+        SecretAccessKey: writer.secretAccessKey,
+        CreateDate: new Date().toISOString(),
+      },
+    });
+    const env: ExporterEnvironment = {
+      projectRoot: root,
+      brokers: kafka.brokers,
+      s3,
+      recorder,
+      bucket: BUCKET,
+      credentialsJson,
+      rawDir: options.rawDir,
+      timeoutSeconds: 0,
+    };
+
+    const preloadDir = fs.mkdtempSync(path.join(options.rawDir, 'preload-'));
+    const topics = new Map<string, PreloadedTopic>();
+    for (const plan of plans) {
+      const topic = await preloadTopic(kafka.bootstrap, plan, preloadDir, `run${Date.now()}`);
+      topics.set(plan.name, topic);
+      log(
+        `preloaded ${plan.name}: ${topic.events} events, ${(topic.valueBytes / 1e6).toFixed(1)} MB in ${topic.seconds.toFixed(1)} s`,
+      );
+    }
+    fs.rmSync(preloadDir, { recursive: true, force: true });
+
+    let runCounter = 0;
+    const exporter = async (
+      topic: PreloadedTopic,
+      consumers: number,
+      intervalSeconds: number,
+      cpuProfileDir?: string,
+    ): Promise<ExporterMeasurement> => {
+      const label = `${String(++runCounter).padStart(2, '0')}-p${topic.partitions}-c${consumers}-i${intervalSeconds}`;
+      // Generous: start-up, the data at a slow 2k events/s, and two intervals for the last flush.
+      const timeoutSeconds = 60 + topic.events / 2_000 + 2 * intervalSeconds;
+      const run = await runExporter(
+        { ...env, timeoutSeconds },
+        { label, topic, consumers, intervalSeconds, maxObjectBytes: profile.maxObjectBytes, cpuProfileDir },
+      );
+      if (run.stored.storedEvents !== topic.events || run.stored.distinctEvents !== topic.events) {
+        throw new Error(
+          `run ${label}: ${run.stored.storedEvents} events stored (${run.stored.distinctEvents} distinct), ` +
+            `expected ${topic.events} each; see ${options.rawDir}`,
+        );
+      }
+      fs.writeFileSync(path.join(options.rawDir, `${label}.json`), `${JSON.stringify(run, null, 2)}\n`);
+      log(
+        `exporter ${label}: ${run.eventsPerSecond} events/s, ${run.megabytesPerSecond} MB/s, ` +
+          `peak RSS ${run.peakRssMb} MiB, p99 ${run.flushLatency.p99Ms} ms`,
+      );
+      return run;
+    };
+    const kcat = async (topic: PreloadedTopic) => {
+      const result = await measureKcat(kafka.bootstrap, topic);
+      log(`kcat ${topic.topic}: ${result.eventsPerSecond} events/s, ${result.megabytesPerSecond} MB/s`);
+      return result;
+    };
+    const bare = async (topic: PreloadedTopic) => {
+      const result = await measureBareKafkajs(
+        kafka.bootstrap,
+        topic,
+        `bench-bare-${topic.topic}-${Date.now()}`,
+      );
+      log(
+        `bare kafkajs ${topic.topic}: ${result.eventsPerSecond} events/s, ${result.megabytesPerSecond} MB/s`,
+      );
+      return result;
+    };
+
+    const mainTopic = topics.get(profile.main.name)!;
+    const interval = profile.throughputIntervalSeconds;
+    const profileDir = options.cpuProfile ? path.join(options.rawDir, 'cpu-profiles') : undefined;
+    if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+    const main = {
+      kcat: await kcat(mainTopic),
+      kafkajs: await bare(mainTopic),
+      exporter: await exporter(mainTopic, 1, interval, profileDir),
+    };
+
+    const partitions: PartitionGrowthPoint[] = [];
+    for (const plan of profile.partitionGrowth) {
+      const topic = topics.get(plan.name)!;
+      partitions.push({
+        partitions: plan.partitions,
+        kcat: await kcat(topic),
+        kafkajs: await bare(topic),
+        exporter: await exporter(topic, 1, interval),
+      });
+    }
+    const consumers: ExporterMeasurement[] = [];
+    for (const count of profile.consumerCounts) {
+      consumers.push(count === 1 ? main.exporter : await exporter(mainTopic, count, interval));
+    }
+    const intervals: ExporterMeasurement[] = [];
+    for (const seconds of profile.intervalsSeconds) {
+      intervals.push(seconds === interval ? main.exporter : await exporter(mainTopic, 1, seconds));
+    }
+    const synth: SynthMeasurement[] = [];
+    if (!options.skipSynth) {
+      for (const count of profile.synthExporterCounts) {
+        const result = await measureSynth(count);
+        log(`synth ${count} exporters: ${result.seconds} s (${result.resources} resources)`);
+        synth.push(result);
+      }
+    }
+
+    const measurements: BenchMeasurements = {
+      topics: [...topics.values()],
+      main,
+      growth: { partitions, consumers, intervals, synth },
+    };
+    const results = summarize(measurements, {
+      date,
+      command: options.command,
+      profile: profile.name,
+      durationSeconds: round((performance.now() - started) / 1000, 1),
+      machine: machineInfo(),
+      notes: [
+        `exporter throughput is measured from the first process answering /healthz (validation object written, group joined) until the group's committed offsets equal every partition's high watermark; throughput runs use a ${interval} s interval`,
+        'interval end -> stored is measured by a pass-through HTTP recorder in front of moto_server: per interval, the time from its end until its last data object was answered 200',
+        'one mock broker (librdkafka rdkafka_mock) and moto_server run on the same machine as the consumers; kcat and the bare kafkajs consumer print/drop records without storing them',
+        ...options.notes,
+      ],
+    });
+    fs.writeFileSync(path.join(options.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    fs.writeFileSync(path.join(options.outDir, 'throughput-rss.svg'), await renderChart(results));
+    return results;
+  } finally {
+    await recorder.stop();
+    await Promise.allSettled([kafka.stop(), aws.stop()]);
+  }
+}
+
+function parseOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      profile: { type: 'string', default: 'full' },
+      quick: { type: 'boolean', default: false },
+      smoke: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      raw: { type: 'string' },
+      'skip-synth': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+      note: { type: 'string', multiple: true, default: [] },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      'usage: npm run bench -- [--profile full|quick|smoke | --quick | --smoke] [--out DIR] [--raw DIR]\n' +
+        '                        [--skip-synth] [--cpu-prof] [--note TEXT]...\n',
+    );
+    process.exit(0);
+  }
+  const name = (values.smoke ? 'smoke' : values.quick ? 'quick' : values.profile) as ProfileName;
+  if (!(name in PROFILES)) {
+    throw new Error(`--profile ${name} is not a profile: use one of ${Object.keys(PROFILES).join(', ')}`);
+  }
+  const root = projectRoot();
+  const invokedBy = process.env.npm_lifecycle_event === 'bench' ? 'npm run bench' : 'node dist/bench/main.js';
+  return {
+    profile: PROFILES[name],
+    outDir: path.resolve(values.out ?? path.join(root, 'bench')),
+    rawDir: path.resolve(values.raw ?? path.join(root, 'bench', 'raw')),
+    skipSynth: values['skip-synth'],
+    cpuProfile: values['cpu-prof'],
+    notes: values.note,
+    command: [invokedBy, ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
+  };
+}
+
+if (require.main === module) {
+  const run = async () => {
+    const options = parseOptions(process.argv.slice(2));
+    const results = await runBench(options);
+    process.stdout.write(`${formatReport(results)}\n`);
+    process.stdout.write(`\nwrote ${path.join(options.outDir, 'results.json')} and throughput-rss.svg\n`);
+  };
+  run().catch((error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * The bench's own view of a consumer group's progress, through kafkajs admin: the topic's high watermarks
+ * and the group's committed offsets. Offsets stay decimal strings and are compared as bigints.
+ */
+import { Admin, Kafka, logLevel } from 'kafkajs';
+
+export class GroupProgress {
+  private constructor(
+    private readonly admin: Admin,
+    private readonly topic: string,
+    private readonly highWatermarks: ReadonlyMap<number, bigint>,
+  ) {}
+
+  static async open(brokers: readonly string[], topic: string): Promise<GroupProgress> {
+    const kafka = new Kafka({
+      clientId: 'bench-progress',
+      brokers: [...brokers],
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      const highs = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+      return new GroupProgress(admin, topic, highs);
+    } catch (error) {
+      await admin.disconnect();
+      throw error;
+    }
+  }
+
+  /** How many partitions of the topic have a committed offset at their high watermark. */
+  async partitionsDone(groupId: string): Promise<{ readonly done: number; readonly lag: bigint }> {
+    const [committed] = await this.admin.fetchOffsets({ groupId, topics: [this.topic] });
+    let done = 0;
+    let lag = 0n;
+    for (const { partition, offset } of committed?.partitions ?? []) {
+      const high = this.highWatermarks.get(partition) ?? 0n;
+      const position = offset === '-1' ? 0n : BigInt(offset);
+      if (position >= high) done++;
+      else lag += high - position;
+    }
+    return { done, lag };
+  }
+
+  get partitions(): number {
+    return this.highWatermarks.size;
+  }
+
+  async close(): Promise<void> {
+    await this.admin.disconnect();
+  }
+}

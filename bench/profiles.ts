@@ -1,0 +1,85 @@
+/**
+ * How much data and which growth points one bench run uses. `full` is what `npm run bench` runs and the
+ * README reports; `quick` is for iterating on the runtime; `smoke` is what the test suite runs so the bench
+ * cannot rot (seconds, a few hundred events).
+ *
+ * The local broker keeps only about 5 MB per partition, so no partition gets more than ~8,000 events
+ * (~3.7 MB); where more data is needed, more partitions carry it.
+ */
+export type ProfileName = 'full' | 'quick' | 'smoke';
+
+/** A topic the bench creates and preloads. */
+export interface TopicPlan {
+  readonly name: string;
+  readonly partitions: number;
+  readonly eventsPerPartition: number;
+}
+
+export interface BenchProfile {
+  readonly name: ProfileName;
+  /** The main comparison (kcat vs kafkajs vs exporter) runs on this topic. */
+  readonly main: TopicPlan;
+  /** Interval of the throughput runs (main, partitions, consumers): short, so the wait for the last interval end is small. */
+  readonly throughputIntervalSeconds: number;
+  /** One topic per partition count, with the same total where retention allows. */
+  readonly partitionGrowth: readonly TopicPlan[];
+  /** Exporter processes in one group, on the main topic. */
+  readonly consumerCounts: readonly number[];
+  /** Intervals run on the main topic, to see whether memory grows with the interval. */
+  readonly intervalsSeconds: readonly number[];
+  /** Stacks synthesized with this many batch exporters. */
+  readonly synthExporterCounts: readonly number[];
+  /** Upper bound of one object (BATCH_EXPORTER_MAX_OBJECT_BYTES) in every exporter run. */
+  readonly maxObjectBytes: number;
+}
+
+const MIB = 1024 * 1024;
+
+function growthTopics(
+  partitionCounts: readonly number[],
+  total: number,
+  perPartitionCap: number,
+): TopicPlan[] {
+  return partitionCounts.map((partitions) => ({
+    name: `bench-p${partitions}`,
+    partitions,
+    eventsPerPartition: Math.max(1, Math.min(perPartitionCap, Math.floor(total / partitions))),
+  }));
+}
+
+export const PROFILES: Record<ProfileName, BenchProfile> = {
+  full: {
+    name: 'full',
+    main: { name: 'bench-main', partitions: 64, eventsPerPartition: 5_000 },
+    throughputIntervalSeconds: 1,
+    partitionGrowth: growthTopics([1, 8, 64, 256], 64_000, 8_000),
+    consumerCounts: [1, 2, 4],
+    intervalsSeconds: [2, 10, 60],
+    synthExporterCounts: [1, 10, 50],
+    maxObjectBytes: 64 * MIB,
+  },
+  quick: {
+    name: 'quick',
+    main: { name: 'bench-main', partitions: 64, eventsPerPartition: 1_000 },
+    throughputIntervalSeconds: 1,
+    partitionGrowth: growthTopics([1, 8, 64, 256], 16_000, 8_000),
+    consumerCounts: [1, 2],
+    intervalsSeconds: [2, 10],
+    synthExporterCounts: [1, 10],
+    maxObjectBytes: 64 * MIB,
+  },
+  smoke: {
+    name: 'smoke',
+    main: { name: 'bench-main', partitions: 4, eventsPerPartition: 100 },
+    throughputIntervalSeconds: 1,
+    partitionGrowth: growthTopics([1, 4], 200, 8_000),
+    consumerCounts: [1, 2],
+    intervalsSeconds: [1, 2],
+    synthExporterCounts: [1, 2],
+    maxObjectBytes: 64 * MIB,
+  },
+};
+
+export function totalEvents(topic: TopicPlan): number {
+  return topic.partitions * topic.eventsPerPartition;
+}

@@ -1,0 +1,147 @@
+/** The text report `npm run bench` prints: every measurement with its ratio against kcat on the same topic. */
+import type { BenchResults } from './results';
+
+function table(headers: readonly string[], rows: readonly (readonly (string | number | null)[])[]): string {
+  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell))))];
+  const widths = headers.map((_, column) => Math.max(...cells.map((row) => row[column].length)));
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+      .join('  ');
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join(
+    '\n',
+  );
+}
+
+const ratio = (value: number, limit: number) => `${(value / limit).toFixed(2)}x`;
+const int = (value: number) => Math.round(value).toLocaleString('en-US');
+
+export function formatReport(results: BenchResults): string {
+  const { main, growth } = results;
+  const mainTopic = results.topics.find((t) => t.topic === main.exporter.topic);
+  const sections: string[] = [];
+  sections.push(
+    `Main: ${main.exporter.partitions} partitions, ${int(main.kcat.events)} events` +
+      (mainTopic ? `, ${(mainTopic.valueBytes / 1e6).toFixed(1)} MB` : '') +
+      `, exporter interval ${main.exporter.intervalSeconds} s\n` +
+      table(
+        ['consumer', 'events/s', 'MB/s', 'vs kcat', 'seconds', 'peak RSS MiB'],
+        [
+          [
+            'kcat (limit)',
+            int(main.kcat.eventsPerSecond),
+            main.kcat.megabytesPerSecond,
+            '1.00x',
+            main.kcat.seconds,
+            null,
+          ],
+          [
+            'bare kafkajs group',
+            int(main.kafkajs.eventsPerSecond),
+            main.kafkajs.megabytesPerSecond,
+            ratio(main.kafkajs.eventsPerSecond, main.kcat.eventsPerSecond),
+            main.kafkajs.seconds,
+            main.kafkajs.peakRssMb,
+          ],
+          [
+            'exporter (stored+committed)',
+            int(main.exporter.eventsPerSecond),
+            main.exporter.megabytesPerSecond,
+            ratio(main.exporter.eventsPerSecond, main.kcat.eventsPerSecond),
+            main.exporter.seconds,
+            main.exporter.peakRssMb,
+          ],
+        ],
+      ),
+  );
+  sections.push(
+    'Growth: partitions (same total events where retention allows)\n' +
+      table(
+        [
+          'partitions',
+          'events',
+          'kcat ev/s',
+          'kafkajs ev/s',
+          'exporter ev/s',
+          'exporter vs kcat',
+          'exporter RSS MiB',
+          'p99 ms',
+        ],
+        growth.partitions.map((p) => [
+          p.partitions,
+          int(p.kcat.events),
+          int(p.kcat.eventsPerSecond),
+          int(p.kafkajs.eventsPerSecond),
+          int(p.exporter.eventsPerSecond),
+          ratio(p.exporter.eventsPerSecond, p.kcat.eventsPerSecond),
+          p.exporter.peakRssMb,
+          p.exporter.flushLatency.p99Ms,
+        ]),
+      ),
+  );
+  sections.push(
+    `Growth: exporter processes in one group (main topic)\n` +
+      table(
+        ['consumers', 'events/s', 'MB/s', 'vs kcat', 'peak RSS MiB (max)', 'p99 ms'],
+        growth.consumers.map((run) => [
+          run.consumers,
+          int(run.eventsPerSecond),
+          run.megabytesPerSecond,
+          ratio(run.eventsPerSecond, main.kcat.eventsPerSecond),
+          run.peakRssMb,
+          run.flushLatency.p99Ms,
+        ]),
+      ),
+  );
+  sections.push(
+    `Growth: interval (main topic, maxObjectBytes ${(main.exporter.maxObjectBytes / 1024 ** 2).toFixed(0)} MiB)\n` +
+      table(
+        [
+          'interval s',
+          'events/s',
+          'vs kcat',
+          'peak RSS MiB',
+          'objects',
+          'largest object MiB',
+          'p50 ms',
+          'p99 ms',
+        ],
+        growth.intervals.map((run) => [
+          run.intervalSeconds,
+          int(run.eventsPerSecond),
+          ratio(run.eventsPerSecond, main.kcat.eventsPerSecond),
+          run.peakRssMb,
+          run.stored.dataObjects,
+          (run.stored.largestObjectBytes / 1024 ** 2).toFixed(1),
+          run.flushLatency.p50Ms,
+          run.flushLatency.p99Ms,
+        ]),
+      ),
+  );
+  if (growth.synth.length > 0) {
+    sections.push(
+      'Growth: synth\n' +
+        table(
+          ['exporters', 'synth s', 'build+synth s', 'process s', 'resources'],
+          growth.synth.map((s) => [s.exporters, s.synthSeconds, s.seconds, s.processSeconds, s.resources]),
+        ),
+    );
+  }
+  sections.push(
+    'Targets\n' +
+      table(
+        ['number', 'target', 'measured', 'met'],
+        results.targets.map((t) => [
+          t.name,
+          t.rule,
+          t.measured,
+          t.met === null ? 'not measured' : t.met ? 'yes' : 'NO',
+        ]),
+      ),
+  );
+  sections.push(
+    `${results.machine.cpuModel}, ${results.machine.cores} cores, ${results.machine.memoryGb} GB, node ${results.machine.node}, ` +
+      `kcat ${results.machine.kcat} (librdkafka ${results.machine.librdkafka}); ${results.date}; ${results.durationSeconds} s`,
+  );
+  return sections.join('\n\n');
+}

@@ -1,0 +1,122 @@
+/**
+ * The bench's smoke run: the same code as `npm run bench`, on a few hundred events, so the bench cannot
+ * rot. Asserts on the structure and the counts of the results, never on speed (speed is for the bench).
+ * Spawns the compiled bench (dist/bench/main.js), as `npm run bench` does: build first (npm test does).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../../local/project-root';
+import type { BenchResults } from '../../bench/results';
+import { PROFILES, totalEvents } from '../../bench/profiles';
+
+const smoke = PROFILES.smoke;
+
+describe('bench smoke run', () => {
+  let outDir: string;
+  let results: BenchResults;
+  let stdout = '';
+  let stderr = '';
+  let exitCode: number | null;
+
+  beforeAll(async () => {
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+    const script = path.join(projectRoot(), 'dist', 'bench', 'main.js');
+    exitCode = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [script, '--smoke', '--out', outDir, '--raw', path.join(outDir, 'raw'), '--note', 'smoke test'],
+        { cwd: projectRoot(), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+    if (exitCode === 0) {
+      results = JSON.parse(fs.readFileSync(path.join(outDir, 'results.json'), 'utf8')) as BenchResults;
+    }
+  }, 300_000);
+
+  afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
+
+  test('completes and writes results.json and the chart', () => {
+    expect({ exitCode, stderr: exitCode === 0 ? '' : stderr }).toEqual({ exitCode: 0, stderr: '' });
+    const svg = fs.readFileSync(path.join(outDir, 'throughput-rss.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('partitions');
+  });
+
+  test('puts the headline numbers and the machine at the top level', () => {
+    expect(results.exporterVsKcat).toBeGreaterThan(0);
+    expect(results.peakRssMb).toBeGreaterThan(0);
+    expect(results.p99FlushLatencyMs).toEqual(expect.any(Number));
+    // The smoke profile measures neither 256 partitions nor 50 exporters: the keys exist, unmeasured.
+    expect(results).toHaveProperty('growth256vs8', null);
+    expect(results).toHaveProperty('synth50Seconds', null);
+    expect(results.targets.map((t) => t.name)).toEqual([
+      'exporterVsKcat',
+      'peakRssMb',
+      'p99FlushLatencyMs',
+      'growth256vs8',
+      'synth50Seconds',
+    ]);
+    expect(results.machine).toEqual({
+      cpuModel: expect.any(String),
+      cores: expect.any(Number),
+      memoryGb: expect.any(Number),
+      node: process.version,
+      os: expect.any(String),
+      kcat: expect.any(String),
+      librdkafka: expect.any(String),
+    });
+    expect(Number.isNaN(Date.parse(results.date))).toBe(false);
+    expect(results.profile).toBe('smoke');
+    expect(results.notes).toContain('smoke test');
+  });
+
+  test('every consumer read every preloaded event of the main topic', () => {
+    const events = totalEvents(smoke.main);
+    expect(results.main.kcat.events).toBe(events);
+    expect(results.main.kafkajs.events).toBe(events);
+    expect(results.main.exporter.events).toBe(events);
+  });
+
+  test('every exporter run stored each event exactly once, in data objects, with a validation object', () => {
+    const runs = [
+      results.main.exporter,
+      ...results.growth.partitions.map((p) => p.exporter),
+      ...results.growth.consumers,
+      ...results.growth.intervals,
+    ];
+    for (const run of runs) {
+      const topic = results.topics.find((t) => t.topic === run.topic)!;
+      expect({ label: run.label, ...run.stored }).toMatchObject({
+        label: run.label,
+        storedEvents: topic.events,
+        distinctEvents: topic.events,
+        invalidObjects: 0,
+        validationObjects: run.consumers,
+      });
+      expect(run.stored.dataObjects).toBeGreaterThan(0);
+      expect(run.processes).toHaveLength(run.consumers);
+      expect(run.flushLatency.samples).toBeGreaterThan(0);
+    }
+  });
+
+  test('covers each growth point of the profile', () => {
+    expect(results.growth.partitions.map((p) => p.partitions)).toEqual(
+      smoke.partitionGrowth.map((t) => t.partitions),
+    );
+    expect(results.growth.consumers.map((run) => run.consumers)).toEqual(smoke.consumerCounts);
+    expect(results.growth.intervals.map((run) => run.intervalSeconds)).toEqual(smoke.intervalsSeconds);
+    expect(results.growth.synth.map((s) => s.exporters)).toEqual(smoke.synthExporterCounts);
+    for (const s of results.growth.synth) expect(s.resources).toBeGreaterThan(0);
+  });
+
+  test('prints the table with ratios against kcat', () => {
+    expect(stdout).toContain('kcat (limit)');
+    expect(stdout).toMatch(/exporter \(stored\+committed\)\s+[\d,]+\s+[\d.]+\s+[\d.]+x/);
+  });
+});
