@@ -1,0 +1,192 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { freePort, own } from '../process';
+import { projectRoot } from '../project-root';
+
+/** How an exporter process ended. */
+export interface ProcessExit {
+  readonly label: string;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** True when the harness asked for it (a signal it sent); false for an exit of the process's own. */
+  readonly requested: boolean;
+}
+
+/** One real exporter process: `node dist/runtime/cli/main.js run`, configured through its environment. */
+export class ExporterProcess {
+  readonly exited: Promise<ProcessExit>;
+  private requested = false;
+  private exit: ProcessExit | undefined;
+
+  constructor(
+    readonly label: string,
+    readonly httpPort: number,
+    readonly logFile: string,
+    private readonly child: ChildProcess,
+  ) {
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exit = { label, code, signal, requested: this.requested };
+        resolve(this.exit);
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get alive(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** Sends a signal (SIGKILL, SIGTERM, SIGSTOP, SIGCONT); a no-op once the process is gone. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.alive) return;
+    if (signal === 'SIGKILL' || signal === 'SIGTERM') this.requested = true;
+    this.child.kill(signal);
+  }
+
+  /** Resolves once `/healthz` answers 200 (validation object written, group joined). */
+  async ready(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.alive) throw new Error(`${this.label} exited before it was ready: ${this.tail()}`);
+      if ((await probe(this.httpPort)) === 200) return;
+      await sleep(200);
+    }
+    throw new Error(`${this.label} was not ready (GET /healthz) within ${timeoutMs} ms: ${this.tail()}`);
+  }
+
+  /** The last lines the process logged, for failure messages. */
+  tail(lines = 8): string {
+    try {
+      return fs.readFileSync(this.logFile, 'utf8').trim().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+}
+
+export interface ExporterFleetOptions {
+  /** The exporter's environment (BATCH_EXPORTER_*), without the HTTP port, which the fleet picks. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Where each process's stdout and stderr go, one file per process. */
+  readonly logDir: string;
+  readonly name: string;
+  /**
+   * Start a replacement when a process exits on its own, as ECS restarts a stopped task.
+   * @default true
+   */
+  readonly restartOnExit?: boolean;
+}
+
+/**
+ * The exporter processes of one scenario: starts them, signals them (kill -9, SIGTERM, SIGSTOP/SIGCONT),
+ * restarts them, and records every exit.
+ */
+export class ExporterFleet {
+  readonly exits: ProcessExit[] = [];
+  private readonly processes: ExporterProcess[] = [];
+  private started = 0;
+  private closed = false;
+
+  constructor(private readonly options: ExporterFleetOptions) {
+    fs.mkdirSync(options.logDir, { recursive: true });
+  }
+
+  /** Starts one more exporter process. */
+  async start(): Promise<ExporterProcess> {
+    const label = `${this.options.name}#${++this.started}`;
+    const httpPort = await freePort();
+    const logFile = path.join(this.options.logDir, `${label.replace('#', '-')}.log`);
+    const log = fs.openSync(logFile, 'a');
+    const child = own(
+      spawn(process.execPath, [cliPath(), 'run'], {
+        cwd: projectRoot(),
+        env: {
+          PATH: process.env.PATH,
+          ...this.options.environment,
+          BATCH_EXPORTER_HTTP_PORT: String(httpPort),
+        },
+        stdio: ['ignore', log, log],
+      }),
+    );
+    fs.closeSync(log);
+    const exporter = new ExporterProcess(label, httpPort, logFile, child);
+    this.processes.push(exporter);
+    void exporter.exited.then((exit) => {
+      this.exits.push(exit);
+      if (!exit.requested && !this.closed && (this.options.restartOnExit ?? true)) {
+        setTimeout(() => {
+          if (!this.closed) void this.start();
+        }, 500);
+      }
+    });
+    return exporter;
+  }
+
+  /** Processes not exited yet. */
+  live(): ExporterProcess[] {
+    return this.processes.filter((p) => p.alive);
+  }
+
+  /** Exits the harness did not ask for (crashes, fatal errors). */
+  unexpectedExits(): ProcessExit[] {
+    return this.exits.filter((e) => !e.requested);
+  }
+
+  /** kill -9: no flush, no commit, no leave. */
+  async kill(exporter: ExporterProcess): Promise<ProcessExit> {
+    exporter.signal('SIGCONT');
+    exporter.signal('SIGKILL');
+    return exporter.exited;
+  }
+
+  /** SIGTERM and the exit it leads to, or a failure naming the wait when the process does not exit in time. */
+  async terminate(exporter: ExporterProcess, timeoutMs: number): Promise<ProcessExit> {
+    exporter.signal('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`${exporter.label} did not exit within ${timeoutMs} ms of SIGTERM: ${exporter.tail()}`),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([exporter.exited, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kills every process (kill -9) and stops restarting them. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.live().map((p) => this.kill(p)));
+  }
+}
+
+export function cliPath(): string {
+  return path.join(projectRoot(), 'dist', 'runtime', 'cli', 'main.js');
+}
+
+function probe(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/healthz', timeout: 1000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.once('timeout', () => request.destroy());
+    request.once('error', () => resolve(undefined));
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

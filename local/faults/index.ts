@@ -1,0 +1,19 @@
+/**
+ * The fault-matrix harness (issue 5): real exporter processes under faults, checked for exactly-once
+ * storage. Scenarios live in test/faults/.
+ */
+export { ObjectCatalog } from './catalog';
+export { ExporterFleet, ExporterProcess, ProcessExit, cliPath } from './fleet';
+export { ProgressMonitor } from './monitor';
+export { EventProducer, ProducedIndex } from './producer';
+export { formatTable, writeReport } from './report';
+export {
+  MatrixServices,
+  MatrixTiming,
+  ScenarioContext,
+  ScenarioResult,
+  ScenarioSpec,
+  runScenario,
+  scenarioNames,
+} from './scenario';
+export { checkExport, contiguousEnds, namedPartitions, objectRanges } from './verify';

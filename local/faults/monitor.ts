@@ -1,0 +1,171 @@
+import type { Admin } from 'kafkajs';
+import type { ObjectCatalog } from './catalog';
+import type { ProducedIndex } from './producer';
+import { StoredRange, contiguousEnds, objectRanges } from './verify';
+
+export interface ProgressMonitorOptions {
+  readonly admin: Admin;
+  readonly groupId: string;
+  readonly topic: string;
+  readonly catalog: ObjectCatalog;
+  readonly index: ProducedIndex;
+  /** How many exporter processes are running (idleness only counts while one is). */
+  readonly liveProcesses: () => number;
+  /** No progress for this long while lag remains (outside a fault window) fails the scenario. */
+  readonly idleBudgetMs: number;
+  /** @default 250 */
+  readonly sampleMs?: number;
+}
+
+/** One sample of a partition's committed position. */
+export interface CommitSample {
+  readonly at: number;
+  readonly partition: number;
+  readonly committed: bigint | undefined;
+  readonly metadata: string;
+  readonly stored: bigint;
+}
+
+/**
+ * Samples the group's committed offsets during a scenario and checks them against what is stored at that
+ * moment: a committed offset may never be beyond the contiguously stored data, and never move backwards.
+ * It also fails a scenario whose processes sit idle while lag remains.
+ */
+export class ProgressMonitor {
+  readonly violations: string[] = [];
+  readonly samples: CommitSample[] = [];
+  sampleErrors = 0;
+  private committed: (bigint | undefined)[];
+  private lastProgressAt = Date.now();
+  private faultWindows = 0;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private idle: string | undefined;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(private readonly options: ProgressMonitorOptions) {
+    this.committed = Array.from({ length: options.index.partitions }, () => undefined);
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          await this.sample();
+        } catch {
+          // The broker may be down on purpose (a fault): a missed sample is not a violation.
+          this.sampleErrors += 1;
+        }
+        this.waiters.splice(0).forEach((wake) => wake());
+        await sleep(this.options.sampleMs ?? 250);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  /** Idleness does not count while `fn` runs (a consumer is frozen or the broker is down on purpose). */
+  async faultWindow<T>(fn: () => Promise<T>): Promise<T> {
+    this.faultWindows += 1;
+    try {
+      return await fn();
+    } finally {
+      this.faultWindows -= 1;
+      this.lastProgressAt = Math.max(this.lastProgressAt, Date.now());
+    }
+  }
+
+  /** The last sampled committed offsets. */
+  committedOffsets(): readonly (bigint | undefined)[] {
+    return [...this.committed];
+  }
+
+  /**
+   * Resolves once every produced event is committed (committed offset = end offset on every partition);
+   * rejects when the processes sit idle while lag remains.
+   */
+  async waitUntilCommitted(ends: readonly bigint[] = this.options.index.endOffsets()): Promise<void> {
+    for (;;) {
+      if (this.idle) throw new Error(this.idle);
+      if (ends.every((end, p) => (this.committed[p] ?? 0n) >= end)) return;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  /** Resolves once some partition's committed offset is at least `offset` beyond its value now. */
+  async waitForCommitAdvance(): Promise<void> {
+    const before = [...this.committed];
+    for (;;) {
+      if (this.idle) throw new Error(this.idle);
+      if (this.committed.some((c, p) => (c ?? -1n) > (before[p] ?? -1n) && (c ?? 0n) > 0n)) return;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private async sample(): Promise<void> {
+    const { admin, groupId, topic, catalog, index } = this.options;
+    const [fetched] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const watermarks = await admin.fetchTopicOffsets(topic);
+    const added = await catalog.refresh();
+    const ranges: StoredRange[] = [];
+    const ignored: string[] = [];
+    for (const object of catalog.all())
+      ranges.push(...objectRanges(object, (id) => index.positionOf(id), ignored));
+    const stored = contiguousEnds(ranges, index.partitions);
+    const now = Date.now();
+    let progressed = added > 0;
+    for (const { partition, offset, metadata } of fetched.partitions) {
+      const committed = BigInt(offset) < 0n ? undefined : BigInt(offset);
+      const previous = this.committed[partition];
+      this.samples.push({
+        at: now,
+        partition,
+        committed,
+        metadata: metadata ?? '',
+        stored: stored[partition],
+      });
+      if (previous !== undefined && (committed === undefined || committed < previous)) {
+        this.violations.push(
+          `partition ${partition}: committed offset moved backwards from ${previous} to ${committed}`,
+        );
+      }
+      if (committed !== undefined && committed > stored[partition]) {
+        this.violations.push(
+          `partition ${partition}: committed offset ${committed} is beyond the stored data (contiguous up to ${stored[partition]})`,
+        );
+      }
+      if (committed !== previous) progressed = true;
+      this.committed[partition] = committed;
+    }
+    if (progressed) this.lastProgressAt = now;
+    const lagging = watermarks
+      .map((w) => ({
+        partition: w.partition,
+        high: BigInt(w.high),
+        committed: this.committed[w.partition] ?? 0n,
+      }))
+      .filter((w) => w.high > w.committed);
+    const idleFor = now - this.lastProgressAt;
+    if (
+      lagging.length > 0 &&
+      this.faultWindows === 0 &&
+      this.options.liveProcesses() > 0 &&
+      idleFor > this.options.idleBudgetMs &&
+      !this.idle
+    ) {
+      this.idle =
+        `no progress for ${Math.round(idleFor / 1000)} s while lag remains ` +
+        `(${lagging.map((w) => `p${w.partition} committed ${w.committed} of ${w.high}`).join(', ')}) ` +
+        `with ${this.options.liveProcesses()} exporter process(es) running`;
+      this.violations.push(this.idle);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

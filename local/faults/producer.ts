@@ -1,0 +1,129 @@
+import { Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
+import { clickstreamEvent } from '../clickstream';
+
+/** Where one produced event landed. */
+export interface EventPosition {
+  readonly partition: number;
+  readonly offset: bigint;
+}
+
+/**
+ * Every event a scenario produced, by its unique `eventId`, with the offset the broker acknowledged. The
+ * verifier maps each stored line back to its partition and offset through it.
+ */
+export class ProducedIndex {
+  private readonly positions = new Map<string, EventPosition>();
+  private readonly ends: bigint[];
+
+  constructor(readonly partitions: number) {
+    this.ends = Array.from({ length: partitions }, () => 0n);
+  }
+
+  record(eventId: string, position: EventPosition): void {
+    if (this.positions.has(eventId)) throw new Error(`event ${eventId} was produced twice`);
+    this.positions.set(eventId, position);
+    const next = position.offset + 1n;
+    if (next > this.ends[position.partition]) this.ends[position.partition] = next;
+  }
+
+  positionOf(eventId: string): EventPosition | undefined {
+    return this.positions.get(eventId);
+  }
+
+  /** The offset after the last acknowledged event of each partition. */
+  endOffsets(): readonly bigint[] {
+    return [...this.ends];
+  }
+
+  get size(): number {
+    return this.positions.size;
+  }
+
+  eventIds(): IterableIterator<string> {
+    return this.positions.keys();
+  }
+}
+
+export interface EventProducerOptions {
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly partitions: number;
+  /** Makes event ids unique across scenarios. */
+  readonly runId: string;
+}
+
+/**
+ * Produces seed-shaped events with unique ids, round-robin over the partitions, and records the offset of
+ * each from the broker's acknowledgement (offset = base offset of the partition's batch + position in it).
+ */
+export class EventProducer {
+  readonly index: ProducedIndex;
+  private readonly producer: Producer;
+  private sequence = 0;
+
+  private constructor(private readonly options: EventProducerOptions) {
+    this.index = new ProducedIndex(options.partitions);
+    const kafka = new Kafka({
+      clientId: `faults-producer-${options.runId}`,
+      brokers: [...options.brokers],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  }
+
+  static async connect(options: EventProducerOptions): Promise<EventProducer> {
+    const producer = new EventProducer(options);
+    await producer.producer.connect();
+    return producer;
+  }
+
+  /** Produces `count` events in one request and waits for the acknowledgement. */
+  async produce(count: number): Promise<void> {
+    const events = Array.from({ length: count }, () => {
+      const sequence = this.sequence++;
+      return {
+        event: clickstreamEvent(sequence, this.options.runId),
+        partition: sequence % this.options.partitions,
+      };
+    });
+    const acks = await this.producer.send({
+      topic: this.options.topic,
+      messages: events.map(({ event, partition }) => ({
+        key: event.eventId,
+        value: JSON.stringify(event),
+        partition,
+      })),
+    });
+    for (const ack of acks) {
+      if (ack.baseOffset === undefined)
+        throw new Error(`no base offset acknowledged for partition ${ack.partition}`);
+      const base = BigInt(ack.baseOffset);
+      const inPartition = events.filter((e) => e.partition === ack.partition);
+      inPartition.forEach(({ event }, i) =>
+        this.index.record(event.eventId, { partition: ack.partition, offset: base + BigInt(i) }),
+      );
+    }
+  }
+
+  /** Produces `count` events in `batches` requests spread evenly over `durationMs` (load during a fault). */
+  async produceOver(
+    count: number,
+    durationMs: number,
+    batches = Math.max(1, Math.round(durationMs / 200)),
+  ): Promise<void> {
+    const started = Date.now();
+    let sent = 0;
+    for (let b = 0; b < batches; b++) {
+      const target = Math.round(((b + 1) * count) / batches);
+      if (target > sent) await this.produce(target - sent);
+      sent = target;
+      const wait = started + ((b + 1) * durationMs) / batches - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}

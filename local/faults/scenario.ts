@@ -1,0 +1,267 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Admin } from 'kafkajs';
+import type { FaultProxy } from '../aws/fault-proxy';
+import type { AwsCredentials, LocalAws } from '../aws/moto';
+import type { MockKafka } from '../kafka/mock-kafka';
+import { ObjectCatalog } from './catalog';
+import { ExporterFleet, ExporterProcess } from './fleet';
+import { ProgressMonitor } from './monitor';
+import { EventProducer } from './producer';
+import { checkExport } from './verify';
+
+/** The servers every scenario shares; each scenario gets its own topic, prefix and group. */
+export interface MatrixServices {
+  readonly kafka: MockKafka;
+  readonly aws: LocalAws;
+  /** The S3 fault proxy in front of moto: exporters talk to S3 through it. */
+  readonly proxy: FaultProxy;
+  readonly bucket: string;
+  /** kafkajs admin client of the harness (committed offsets, watermarks). */
+  readonly admin: Admin;
+  /** S3 client with the administrator's credentials (lists and reads what exporters stored). */
+  readonly s3: S3Client;
+  readonly logDir: string;
+  readonly timing: MatrixTiming;
+}
+
+/** Timing of the exporters under test, and the extra environment that tunes them. */
+export interface MatrixTiming {
+  readonly intervalSeconds: number;
+  /** How long a dead or frozen member keeps its partitions (the group's session timeout). */
+  readonly sessionTimeoutMs: number;
+  /** How long an S3 request may take before the exporter gives up on it and retries. */
+  readonly s3RequestTimeoutMs: number;
+  /** Extra BATCH_EXPORTER_* variables that set the timings above, where the runtime supports them. */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+export interface ScenarioSpec {
+  /** Two digits, e.g. `01`: names the topic, prefix and group. */
+  readonly id: string;
+  readonly title: string;
+  /** @default 3 */
+  readonly partitions?: number;
+  /** The whole scenario, recovery included, must finish within this many seconds. */
+  readonly budgetSeconds: (timing: MatrixTiming) => number;
+  /** The sink credentials the exporters use. @default - the administrator's */
+  readonly credentials?: (services: MatrixServices, spec: ScenarioNames) => Promise<AwsCredentials>;
+  run(context: ScenarioContext): Promise<void>;
+}
+
+export interface ScenarioNames {
+  readonly topic: string;
+  readonly prefix: string;
+  readonly groupId: string;
+}
+
+/** What a scenario body works with. */
+export interface ScenarioContext extends ScenarioNames {
+  readonly services: MatrixServices;
+  readonly fleet: ExporterFleet;
+  readonly producer: EventProducer;
+  readonly monitor: ProgressMonitor;
+  /** Path pattern of this scenario's data-object PUTs (not the validation object), for proxy rules. */
+  readonly dataPath: RegExp;
+  /** Names what the scenario is doing now, for the time-budget failure message. */
+  step(name: string): void;
+  sleep(ms: number): Promise<void>;
+  /** Starts an exporter and waits until it reports ready. */
+  startReady(): Promise<ExporterProcess>;
+  /** Resolves once the proxy has applied `count` more faults than when the scenario's rule was injected. */
+  waitForProxyFaults(count: number, since: number): Promise<void>;
+  /** The fault is over: recovery time counts from now. */
+  faultLifted(): void;
+  /** Waits until every produced event is committed; records the recovery time. */
+  waitUntilExported(): Promise<void>;
+  /** A check of the scenario's own (e.g. SIGTERM exits 0). */
+  expect(condition: boolean, failure: string): void;
+}
+
+export interface ScenarioResult {
+  readonly id: string;
+  readonly scenario: string;
+  readonly passed: boolean;
+  readonly events: number;
+  readonly missing: number;
+  readonly duplicated: number;
+  readonly objects: number;
+  /** From the end of the fault until every event was stored and committed; null if it never was. */
+  readonly secondsToRecover: number | null;
+  readonly seconds: number;
+  readonly processStarts: number;
+  readonly unexpectedExits: readonly string[];
+  readonly failures: readonly string[];
+}
+
+export function scenarioNames(id: string): ScenarioNames {
+  return { topic: `faults-${id}`, prefix: `faults/s${id}`, groupId: `batch-exporter-faults-${id}` };
+}
+
+/** Runs one scenario against the shared servers and verifies everything stored under its prefix. */
+export async function runScenario(spec: ScenarioSpec, services: MatrixServices): Promise<ScenarioResult> {
+  const started = Date.now();
+  const names = scenarioNames(spec.id);
+  const partitions = spec.partitions ?? 3;
+  const failures: string[] = [];
+  const budgetSeconds = spec.budgetSeconds(services.timing);
+  const credentials = spec.credentials
+    ? await spec.credentials(services, names)
+    : services.aws.adminCredentials;
+  const producer = await EventProducer.connect({
+    brokers: services.kafka.brokers,
+    topic: names.topic,
+    partitions,
+    runId: `s${spec.id}`,
+  });
+  const catalog = new ObjectCatalog(services.s3, services.bucket, names.prefix);
+  const fleet = new ExporterFleet({
+    name: `s${spec.id}`,
+    logDir: services.logDir,
+    environment: exporterEnvironment(services, names, spec.id, credentials),
+  });
+  const monitor = new ProgressMonitor({
+    admin: services.admin,
+    groupId: names.groupId,
+    topic: names.topic,
+    catalog,
+    index: producer.index,
+    liveProcesses: () => fleet.live().length,
+    idleBudgetMs: idleBudgetMs(services.timing),
+  });
+  let step = 'starting';
+  let liftedAt: number | undefined;
+  let recoveredAt: number | undefined;
+  let processStarts = 0;
+  let aborted = false;
+  const startReady = async () => {
+    const exporter = await fleet.start();
+    processStarts += 1;
+    // A restarted member joins only once the dead one's session expired: wait for that too.
+    await exporter.ready(20_000 + 2 * services.timing.sessionTimeoutMs);
+    return exporter;
+  };
+  const context: ScenarioContext = {
+    ...names,
+    services,
+    fleet,
+    producer,
+    monitor,
+    dataPath: new RegExp(`^/${services.bucket}/${names.prefix}/\\d{4}-`),
+    step: (name) => {
+      if (aborted) throw new Error(`aborted (time budget exceeded) before ${name}`);
+      step = name;
+    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    startReady,
+    waitForProxyFaults: async (count, since) => {
+      while (services.proxy.stats().faulted - since < count) {
+        if (aborted) throw new Error('aborted while waiting for the proxy');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    faultLifted: () => {
+      liftedAt = Date.now();
+    },
+    waitUntilExported: async () => {
+      await monitor.waitUntilCommitted();
+      recoveredAt = Date.now();
+    },
+    expect: (condition, failure) => {
+      if (!condition) failures.push(failure);
+    },
+  };
+
+  monitor.start();
+  let budgetTimer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      spec.run(context),
+      new Promise<never>((_, reject) => {
+        budgetTimer = setTimeout(() => {
+          aborted = true;
+          reject(
+            new Error(
+              `exceeded its time budget of ${budgetSeconds} s while ${step}; committed ` +
+                `[${monitor
+                  .committedOffsets()
+                  .map((c) => c ?? '-')
+                  .join(',')}] of produced ` +
+                `[${producer.index.endOffsets().join(',')}]`,
+            ),
+          );
+        }, budgetSeconds * 1000);
+      }),
+    ]);
+  } catch (error) {
+    failures.push(`${step}: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(budgetTimer);
+    services.proxy.clear();
+    await fleet.close();
+    await monitor.stop();
+    await producer.disconnect();
+  }
+
+  await catalog.refresh();
+  const check = checkExport(producer.index.eventIds(), producer.index.endOffsets(), catalog.all(), (id) =>
+    producer.index.positionOf(id),
+  );
+  failures.push(...check.problems, ...new Set(monitor.violations));
+  for (const key of catalog.unexpectedKeys()) failures.push(`${key}: not a data object name`);
+  return {
+    id: spec.id,
+    scenario: spec.title,
+    passed: failures.length === 0,
+    events: check.events,
+    missing: check.missing,
+    duplicated: check.duplicated,
+    objects: check.objects,
+    secondsToRecover: recoveredAt === undefined ? null : round((recoveredAt - (liftedAt ?? started)) / 1000),
+    seconds: round((Date.now() - started) / 1000),
+    processStarts: Math.max(processStarts, fleet.exits.length),
+    unexpectedExits: fleet.unexpectedExits().map((e) => `${e.label} exited with ${e.code ?? e.signal}`),
+    failures,
+  };
+}
+
+/** Idle means: no commit and no new object for longer than a member takes to be replaced, plus two intervals. */
+export function idleBudgetMs(timing: MatrixTiming): number {
+  return 2 * timing.sessionTimeoutMs + 4 * timing.intervalSeconds * 1000 + 5_000;
+}
+
+function exporterEnvironment(
+  services: MatrixServices,
+  names: ScenarioNames,
+  id: string,
+  credentials: AwsCredentials,
+): Record<string, string> {
+  return {
+    BATCH_EXPORTER_NAME: `faults-${id}`,
+    BATCH_EXPORTER_STREAM_NAME: `faults${id}`,
+    BATCH_EXPORTER_TOPIC: names.topic,
+    BATCH_EXPORTER_KAFKA_BROKERS: services.kafka.bootstrap,
+    BATCH_EXPORTER_KAFKA_CLIENT_ID: `faults-${id}`,
+    BATCH_EXPORTER_KAFKA_GROUP_ID: names.groupId,
+    BATCH_EXPORTER_SINK_BUCKET: services.bucket,
+    BATCH_EXPORTER_SINK_REGION: services.aws.region,
+    BATCH_EXPORTER_SINK_ENDPOINT: services.proxy.endpoint,
+    BATCH_EXPORTER_SINK_CREDENTIALS: JSON.stringify({
+      AccessKey: {
+        UserName: `faults-${id}`,
+        AccessKeyId: credentials.accessKeyId,
+        Status: 'Active',
+        SecretAccessKey: credentials.secretAccessKey,
+        CreateDate: new Date().toISOString(),
+      },
+    }),
+    BATCH_EXPORTER_PATH_PREFIX: names.prefix,
+    BATCH_EXPORTER_INTERVAL_SECONDS: String(services.timing.intervalSeconds),
+    BATCH_EXPORTER_INCLUDE_EXISTING_EVENTS: 'true',
+    BATCH_EXPORTER_LOG_LEVEL: 'info',
+    ...services.timing.environment,
+  };
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 10) / 10;
+}

@@ -1,0 +1,343 @@
+/**
+ * The fault matrix of issue 5. Each scenario produces events with unique ids into its own topic, runs real
+ * exporter processes (`node dist/runtime/cli/main.js run`) under one fault, and lets the runner verify every
+ * object stored under its prefix (see local/faults/scenario.ts).
+ */
+import { leastPrivilegePolicy } from '../../runtime/config/policy';
+import type { ExporterProcess, MatrixTiming, ScenarioContext, ScenarioSpec } from '../../local/faults';
+
+const seconds = (ms: number) => ms / 1000;
+/** Time for a dead or frozen member to be replaced, as a budget term. */
+const takeover = (t: MatrixTiming) => 2 * seconds(t.sessionTimeoutMs) + 4 * t.intervalSeconds;
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failing run can be repeated. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * kill -9 at the moment the exporter stores: the proxy holds its data PUT (`before` = nothing reached S3)
+ * or stores it and loses the answer, then holds the retry (`after-put` = stored, end offsets not committed).
+ */
+async function killAroundPut(context: ScenarioContext, point: 'before' | 'after-put'): Promise<void> {
+  const { fleet, producer, services, dataPath } = context;
+  context.step('starting the exporter');
+  const exporter = await context.startReady();
+  const since = services.proxy.stats().faulted;
+  if (point === 'after-put') {
+    services.proxy.inject({ fault: { kind: 'lose-response' }, count: 1, method: 'PUT', path: dataPath });
+  }
+  services.proxy.inject({ fault: { kind: 'hang' }, count: 1, method: 'PUT', path: dataPath });
+  context.step('producing the first events');
+  await producer.produce(150);
+  context.step(
+    point === 'before' ? 'waiting for the held data PUT' : 'waiting for the stored PUT and its held retry',
+  );
+  await context.waitForProxyFaults(point === 'before' ? 1 : 2, since);
+  context.step('kill -9');
+  await fleet.kill(exporter);
+  await producer.produce(150);
+  context.faultLifted();
+  context.step('restarting the exporter');
+  await context.startReady();
+  context.step('waiting for every event to be stored and committed');
+  await context.waitUntilExported();
+}
+
+async function terminateExpectingZero(context: ScenarioContext, exporter: ExporterProcess): Promise<void> {
+  const exit = await context.fleet.terminate(exporter, 20_000);
+  context.expect(
+    exit.code === 0,
+    `${exporter.label} exited with ${exit.code ?? exit.signal} after SIGTERM, not 0: ${exporter.tail()}`,
+  );
+}
+
+export const SCENARIOS: readonly ScenarioSpec[] = [
+  {
+    id: '01',
+    title: 'kill -9 before the put',
+    budgetSeconds: (t) => 40 + takeover(t),
+    run: (context) => killAroundPut(context, 'before'),
+  },
+  {
+    id: '02',
+    title: 'kill -9 between put and commit',
+    budgetSeconds: (t) => 40 + takeover(t),
+    run: (context) => killAroundPut(context, 'after-put'),
+  },
+  {
+    id: '03',
+    title: 'kill -9 after the commit',
+    budgetSeconds: (t) => 40 + takeover(t),
+    run: async (context) => {
+      const { fleet, producer, monitor } = context;
+      context.step('starting the exporter');
+      const exporter = await context.startReady();
+      context.step('producing');
+      await producer.produce(150);
+      context.step('waiting for the first commit');
+      await monitor.waitForCommitAdvance();
+      context.step('kill -9 right after the commit');
+      await fleet.kill(exporter);
+      await producer.produce(150);
+      context.faultLifted();
+      context.step('restarting the exporter');
+      await context.startReady();
+      context.step('waiting for every event to be stored and committed');
+      await context.waitUntilExported();
+    },
+  },
+  {
+    id: '04',
+    title: 'SIGTERM mid-interval',
+    budgetSeconds: (t) => 50 + takeover(t),
+    run: async (context) => {
+      const { producer } = context;
+      context.step('starting the exporter');
+      const exporter = await context.startReady();
+      context.step('producing under load, SIGTERM mid-interval');
+      const load = producer.produceOver(300, 4_000);
+      await context.sleep(1_500 + context.services.timing.intervalSeconds * 500);
+      await terminateExpectingZero(context, exporter);
+      context.faultLifted();
+      context.step('restarting the exporter');
+      await context.startReady();
+      await load;
+      context.step('waiting for every event to be stored and committed');
+      await context.waitUntilExported();
+    },
+  },
+  {
+    id: '05',
+    title: 'ten random kill -9 and restarts under load',
+    partitions: 4,
+    budgetSeconds: (t) => 90 + 2 * takeover(t),
+    run: async (context) => {
+      const { fleet, producer } = context;
+      const next = random(5);
+      context.step('starting two exporters');
+      await Promise.all([context.startReady(), context.startReady()]);
+      const load = producer.produceOver(800, 12_000);
+      for (let kill = 1; kill <= 10; kill++) {
+        context.step(`random kill -9 number ${kill}`);
+        await context.sleep(500 + next() * 1_500);
+        const live = fleet.live();
+        await fleet.kill(live[Math.floor(next() * live.length)]);
+        await fleet.start();
+      }
+      context.faultLifted();
+      await load;
+      context.step('waiting for every event to be stored and committed');
+      await context.waitUntilExported();
+    },
+  },
+  {
+    id: '06',
+    title: 'rebalance 1 -> 3 -> 1 consumers under load',
+    partitions: 4,
+    budgetSeconds: (t) => 60 + 2 * takeover(t),
+    run: async (context) => {
+      const { producer } = context;
+      context.step('starting one exporter');
+      await context.startReady();
+      const load = producer.produceOver(600, 10_000);
+      await context.sleep(2_000);
+      context.step('scaling to three exporters');
+      const [second, third] = await Promise.all([context.startReady(), context.startReady()]);
+      await context.sleep(3_000);
+      context.step('scaling back to one exporter (SIGTERM)');
+      await Promise.all([terminateExpectingZero(context, second), terminateExpectingZero(context, third)]);
+      context.faultLifted();
+      await load;
+      context.step('waiting for every event to be stored and committed');
+      await context.waitUntilExported();
+    },
+  },
+  {
+    id: '07',
+    title: 'zombie: SIGSTOP past the session timeout, SIGCONT',
+    budgetSeconds: (t) => 60 + 3 * takeover(t),
+    run: async (context) => {
+      const { producer, monitor } = context;
+      context.step('starting two exporters');
+      const [zombie] = await Promise.all([context.startReady(), context.startReady()]);
+      const load = producer.produceOver(300, 3_000);
+      await context.sleep(1_500);
+      context.step('SIGSTOP one exporter holding a batch');
+      zombie.signal('SIGSTOP');
+      await monitor.faultWindow(async () => {
+        await load;
+        context.step('waiting for the other exporter to take over and export everything');
+        await context.waitUntilExported();
+      });
+      context.step('SIGCONT the zombie');
+      zombie.signal('SIGCONT');
+      context.faultLifted();
+      await producer.produce(150);
+      context.step('waiting for every event to be stored and committed');
+      await context.waitUntilExported();
+    },
+  },
+  {
+    id: '08',
+    title: 'all brokers down for 5 s',
+    budgetSeconds: (t) => 60 + takeover(t),
+    run: async (context) => {
+      const { producer, monitor, services } = context;
+      context.step('starting the exporter');
+      await context.startReady();
+      await producer.produce(150);
+      await context.sleep(500);
+      context.step('brokers down');
+      await monitor.faultWindow(async () => {
+        for (const id of [1, 2, 3]) await services.kafka.fault(`broker-down ${id}`);
+        await context.sleep(5_000);
+        for (const id of [1, 2, 3]) await services.kafka.fault(`broker-up ${id}`);
+      });
+      context.faultLifted();
+      context.step('producing after the brokers came back');
+      await producer.produce(150);
+      context.step('waiting for every event to be stored and committed');
+      await context.waitUntilExported();
+    },
+  },
+  {
+    id: '09',
+    title: 'leader change on every partition, 4 times',
+    budgetSeconds: (t) => 40 + takeover(t),
+    run: async (context) => {
+      const { producer, services, topic } = context;
+      context.step('starting two exporters');
+      await Promise.all([context.startReady(), context.startReady()]);
+      const load = producer.produceOver(450, 5_000);
+      for (let round = 1; round <= 4; round++) {
+        context.step(`moving every partition's leader (round ${round})`);
+        await context.sleep(1_000);
+        await services.kafka.fault(`rotate-leaders ${topic} 3`);
+      }
+      context.faultLifted();
+      await load;
+      context.step('waiting for every event to be stored and committed');
+      await context.waitUntilExported();
+    },
+  },
+  {
+    id: '10',
+    title: 'commits failing with REBALANCE_IN_PROGRESS',
+    budgetSeconds: (t) => 40 + takeover(t),
+    run: async (context) => {
+      const { producer, services } = context;
+      context.step('starting the exporter');
+      await context.startReady();
+      context.step('failing the next 6 OffsetCommit requests (api key 8, error 27)');
+      await services.kafka.fault('request-errors 8 27 6');
+      await producer.produceOver(300, 3_000);
+      context.faultLifted();
+      context.step('waiting for every event to be stored and committed');
+      await context.waitUntilExported();
+    },
+  },
+  {
+    id: '11',
+    title: 'S3 503 and 500 bursts',
+    budgetSeconds: (t) => 40 + t.intervalSeconds * 10,
+    run: async (context) => {
+      const { producer, services, dataPath } = context;
+      context.step('starting the exporter');
+      await context.startReady();
+      const since = services.proxy.stats().faulted;
+      services.proxy.inject({
+        fault: { kind: 'status', status: 503 },
+        count: 4,
+        method: 'PUT',
+        path: dataPath,
+      });
+      services.proxy.inject({
+        fault: { kind: 'status', status: 500 },
+        count: 4,
+        method: 'PUT',
+        path: dataPath,
+      });
+      context.step('producing into the bursts');
+      await producer.produceOver(300, 3_000);
+      context.step('waiting for the 8 injected errors');
+      await context.waitForProxyFaults(8, since);
+      context.faultLifted();
+      context.step('waiting for every event to be stored and committed');
+      await context.waitUntilExported();
+    },
+  },
+  {
+    id: '12',
+    title: 'S3 timeouts (requests held unanswered)',
+    budgetSeconds: (t) => 40 + 3 * seconds(t.s3RequestTimeoutMs),
+    run: async (context) => {
+      const { producer, services, dataPath } = context;
+      context.step('starting the exporter');
+      await context.startReady();
+      const since = services.proxy.stats().faulted;
+      services.proxy.inject({ fault: { kind: 'hang' }, count: 2, method: 'PUT', path: dataPath });
+      await producer.produce(200);
+      context.step('waiting for the 2 held requests');
+      await context.waitForProxyFaults(2, since);
+      context.faultLifted();
+      context.step(
+        'waiting for every event to be stored and committed (the exporter must time out and retry)',
+      );
+      await context.waitUntilExported();
+    },
+  },
+  {
+    id: '13',
+    title: 'S3 answers 500 after storing (lost response)',
+    budgetSeconds: (t) => 40 + t.intervalSeconds * 10,
+    run: async (context) => {
+      const { producer, services, dataPath } = context;
+      context.step('starting the exporter');
+      await context.startReady();
+      const since = services.proxy.stats().faulted;
+      services.proxy.inject({ fault: { kind: 'lose-response' }, count: 3, method: 'PUT', path: dataPath });
+      await producer.produceOver(300, 3_000);
+      context.step('waiting for the 3 lost responses');
+      await context.waitForProxyFaults(3, since);
+      context.faultLifted();
+      context.step('waiting for every event to be stored and committed');
+      await context.waitUntilExported();
+    },
+  },
+  {
+    id: '14',
+    title: 'IAM enforced, seed policy only: lost response, kill -9, 503',
+    budgetSeconds: (t) => 50 + takeover(t),
+    credentials: (services, names) =>
+      services.aws.createUserWithPolicy(
+        'faults-14-writer',
+        leastPrivilegePolicy(services.bucket, names.prefix),
+      ),
+    run: async (context) => {
+      const { services, dataPath } = context;
+      await killAroundPut(context, 'after-put');
+      const since = services.proxy.stats().faulted;
+      services.proxy.inject({
+        fault: { kind: 'status', status: 503 },
+        count: 2,
+        method: 'PUT',
+        path: dataPath,
+      });
+      services.proxy.inject({ fault: { kind: 'lose-response' }, count: 1, method: 'PUT', path: dataPath });
+      context.step('producing into 503s and a lost response');
+      await context.producer.produce(150);
+      await context.waitForProxyFaults(3, since);
+      context.faultLifted();
+      context.step('waiting for every event to be stored and committed');
+      await context.waitUntilExported();
+    },
+  },
+];
