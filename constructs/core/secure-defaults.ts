@@ -49,6 +49,5 @@ export const CONSUMERS = 1;
 /** ECS tasks get no public IP unless asked for. */
 export const ASSIGN_PUBLIC_IP = false;
 
-/** Attempts and delay of the deploy-time sink validation (a fresh IAM key takes seconds to work). */
-export const DEPLOY_VALIDATION_ATTEMPTS = 10;
-export const DEPLOY_VALIDATION_DELAY_SECONDS = 6;
+/** How long the deploy-time sink validation retries access denials (a fresh IAM key takes seconds to work). */
+export const DEPLOY_VALIDATION_RETRY_SECONDS = 60;

@@ -2,7 +2,7 @@ import { DataResource } from 'cdktf';
 import { Construct } from 'constructs';
 
 import { ENVIRONMENT } from '../../runtime/config/environment';
-import { DEPLOY_VALIDATION_ATTEMPTS, DEPLOY_VALIDATION_DELAY_SECONDS } from '../core/secure-defaults';
+import { DEPLOY_VALIDATION_RETRY_SECONDS } from '../core/secure-defaults';
 
 /** How the sink is validated at deploy time. */
 export interface DeployValidationOptions {
@@ -14,20 +14,12 @@ export interface DeployValidationOptions {
    */
   readonly command?: string;
   /**
-   * How many times to try. A fresh IAM access key takes a few seconds to be accepted everywhere (IAM is
-   * eventually consistent), so the first attempts of a new sink can fail with InvalidAccessKeyId.
-   * @default 10
+   * How long the runtime's `validate` keeps retrying access denials (`--retry-seconds`): a fresh IAM access
+   * key takes a few seconds to be accepted everywhere (IAM is eventually consistent).
+   * @default 60
    */
-  readonly attempts?: number;
-  /**
-   * Seconds between attempts.
-   * @default 6
-   */
-  readonly delaySeconds?: number;
+  readonly retrySeconds?: number;
 }
-
-/** Exit code of the runtime for a configuration error: retrying cannot help, so the loop stops. */
-export const CONFIGURATION_ERROR_EXIT_CODE = 2;
 
 /** The default validation command: the runtime's CLI as installed next to the cdktf app. */
 export const DEFAULT_VALIDATION_COMMAND = 'npx --no-install batch-exporter validate';
@@ -47,7 +39,8 @@ export interface ValidationTarget {
 /**
  * The seed's sink validation ("STRM Privacy validates the configuration by writing an empty JSONL file"),
  * at deploy time: a `terraform_data` resource whose local-exec provisioner runs the runtime's `validate`
- * with the sink's credentials, retrying while a fresh key propagates. Replaced (so run again) when the
+ * with the sink's credentials; `validate --retry-seconds` retries access denials while a fresh key
+ * propagates. Replaced (so run again) when the
  * credentials change. The credentials reach the command only through its environment, as a reference to
  * the secret version; Terraform never prints a provisioner's environment.
  */
@@ -75,31 +68,12 @@ export class SinkDeployValidation extends Construct {
       provisioners: [
         {
           type: 'local-exec',
-          interpreter: ['/bin/sh', '-c'],
-          command: retryingCommand(
-            options.command ?? DEFAULT_VALIDATION_COMMAND,
-            options.attempts ?? DEPLOY_VALIDATION_ATTEMPTS,
-            options.delaySeconds ?? DEPLOY_VALIDATION_DELAY_SECONDS,
-          ),
+          command: `${options.command ?? DEFAULT_VALIDATION_COMMAND} --retry-seconds ${
+            options.retrySeconds ?? DEPLOY_VALIDATION_RETRY_SECONDS
+          }`,
           environment,
         },
       ],
     });
   }
-}
-
-/**
- * A POSIX shell loop around `command` (in a subshell, so nothing in it can end the loop early): retries failures (a fresh key not yet accepted), gives up after
- * `attempts`, and stops at once on a configuration error, which no retry fixes. No `${` appears in it, so
- * Terraform does not read it as a template.
- */
-export function retryingCommand(command: string, attempts: number, delaySeconds: number): string {
-  return [
-    'attempt=1',
-    `while true; do (${command}) && exit 0; code=$?`,
-    `[ "$code" -eq ${CONFIGURATION_ERROR_EXIT_CODE} ] && exit "$code"`,
-    `[ "$attempt" -ge ${attempts} ] && echo "sink validation failed after ${attempts} attempts" >&2 && exit "$code"`,
-    `echo "sink validation attempt $attempt failed (exit $code), retrying in ${delaySeconds}s" >&2`,
-    `attempt=$((attempt+1)); sleep ${delaySeconds}; done`,
-  ].join('; ');
 }

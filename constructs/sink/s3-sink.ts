@@ -104,7 +104,7 @@ export interface S3SinkProps {
   readonly validateOnDeploy?: boolean;
   /**
    * How the deploy-time validation runs.
-   * @default - `npx --no-install batch-exporter validate`, 10 attempts 6 s apart
+   * @default - `npx --no-install batch-exporter validate`, retrying access denials for 60 s
    */
   readonly validation?: DeployValidationOptions;
   /**
@@ -318,17 +318,13 @@ function validate(path: string, props: S3SinkProps): string | undefined {
       'use 7 to 30 days, or 0 to delete the secret at once on destroy',
     );
   }
-  const attempts = props.validation?.attempts;
-  if (isKnown(attempts) && !(Number.isInteger(attempts) && attempts! >= 1)) {
-    problems.add('validation.attempts', attempts, 'is not a whole number of at least 1', 'use e.g. 10');
-  }
-  const delay = props.validation?.delaySeconds;
-  if (isKnown(delay) && !(Number.isInteger(delay) && delay! >= 0)) {
+  const retrySeconds = props.validation?.retrySeconds;
+  if (isKnown(retrySeconds) && !(Number.isInteger(retrySeconds) && retrySeconds! >= 0)) {
     problems.add(
-      'validation.delaySeconds',
-      delay,
+      'validation.retrySeconds',
+      retrySeconds,
       'is not a whole number of seconds (0 or more)',
-      'use e.g. 6',
+      'use e.g. 60',
     );
   }
   let fileJson: string | undefined;

@@ -1,13 +1,10 @@
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
 import { ExportBucket } from '../../constructs/bucket/export-bucket';
-import { retryingCommand } from '../../constructs/sink/deploy-validation';
 import { S3Sink, S3SinkProps } from '../../constructs/sink/s3-sink';
 import { SinkWriter, WriterMode } from '../../constructs/writer/sink-writer';
-import { accessKeyDocument, CANARY_SECRET, removeTempFiles, writeTempFile } from '../support/credentials';
+import { accessKeyDocument, CANARY_SECRET, removeTempFiles, writeTempFile } from './fixtures';
 import { synthStack, SynthesizedStack } from '../support/synth';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -61,7 +58,6 @@ describe('S3Sink', () => {
     expect(validation.triggers_replace).toEqual({ credentialsVersion: `\${${version}.version_id}` });
     const [provisioner] = validation.provisioner as Array<Record<string, Record<string, unknown>>>;
     expect(provisioner['local-exec']).toMatchObject({
-      interpreter: ['/bin/sh', '-c'],
       environment: {
         BATCH_EXPORTER_SINK_BUCKET: 'strmprivacy-export-demo',
         BATCH_EXPORTER_PATH_PREFIX: 'events',
@@ -70,7 +66,9 @@ describe('S3Sink', () => {
         BATCH_EXPORTER_SINK_CREDENTIALS: `\${${version}.secret_string}`,
       },
     });
-    expect(provisioner['local-exec'].command).toContain('npx --no-install batch-exporter validate');
+    expect(provisioner['local-exec'].command).toBe(
+      'npx --no-install batch-exporter validate --retry-seconds 60',
+    );
   });
 
   test('skips the deploy-time validation when opted out', () => {
@@ -164,36 +162,5 @@ describe('S3Sink', () => {
         /credentialsFile: .*cannot be read: the file does not exist\. Fix: create it with `aws iam create-access-key/,
       );
     });
-  });
-});
-
-describe('retryingCommand', () => {
-  function run(command: string): { code: number; stderr: string } {
-    try {
-      execFileSync('/bin/sh', ['-c', command], { stdio: 'pipe' });
-      return { code: 0, stderr: '' };
-    } catch (error) {
-      const failed = error as { status: number; stderr: Buffer };
-      return { code: failed.status, stderr: failed.stderr.toString() };
-    }
-  }
-
-  test('retries a failing command until it succeeds', () => {
-    const counter = writeTempFile('', 'attempts');
-    const flaky = `echo x >> ${counter}; [ "$(wc -l < ${counter})" -ge 3 ]`;
-    expect(run(retryingCommand(flaky, 5, 0)).code).toBe(0);
-    expect(fs.readFileSync(counter, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
-  });
-
-  test('gives up after the last attempt with the command exit code', () => {
-    const result = run(retryingCommand('exit 1', 2, 0));
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('sink validation failed after 2 attempts');
-  });
-
-  test('stops at once on a configuration error (exit 2)', () => {
-    const result = run(retryingCommand('exit 2', 5, 0));
-    expect(result.code).toBe(2);
-    expect(result.stderr).not.toContain('retrying');
   });
 });

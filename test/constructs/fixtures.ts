@@ -34,3 +34,34 @@ export function writeTempFile(content: unknown, name = 's3.json'): string {
   fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
   return file;
 }
+
+/** Props of a sink writer and an exporter in the seed's example: stream "demo", sink "s3", prefix "events". */
+export const DEMO_STREAM = {
+  name: 'demo',
+  topic: 'demo-events',
+  brokers: ['b-1.kafka.internal:9092', 'b-2.kafka.internal:9092'],
+};
+export const DEMO_NETWORK = {
+  subnetIds: ['subnet-0123456789abcdef0'],
+  securityGroupIds: ['sg-0123456789abcdef0'],
+};
+export const DEMO_IMAGE_URI = '111122223333.dkr.ecr.eu-west-1.amazonaws.com/batch-exporter:1.0.0';
+export const KMS_KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+/** The `environment` and `secrets` of the exporter container in a synthesized task definition. */
+export function containerOf(taskDefinition: Record<string, unknown>): {
+  environment: Record<string, string>;
+  secrets: Record<string, string>;
+  definition: Record<string, unknown>;
+} {
+  const [definition] = JSON.parse(taskDefinition.container_definitions as string) as Array<
+    Record<string, unknown>
+  >;
+  const pairs = (list: unknown, value: string) =>
+    Object.fromEntries((list as Array<Record<string, string>>).map((entry) => [entry.name, entry[value]]));
+  return {
+    environment: pairs(definition.environment, 'value'),
+    secrets: pairs(definition.secrets, 'valueFrom'),
+    definition,
+  };
+}
