@@ -1,6 +1,5 @@
 /** The `batch-exporter` command line: run, validate, policy and review, each with --help. */
 import { Command, CommanderError } from 'commander';
-import { runReview } from '../../constructs/review/cli';
 import { CliIo, EXIT_OK, EXIT_USAGE, PROCESS_IO } from './io';
 import { policyCommand } from './policy-command';
 import { runCommand } from './run-command';
@@ -29,7 +28,11 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .allowExcessArguments()
     .passThroughOptions()
     .argument('[arguments...]', 'passed to the review')
-    .action(async (args: string[]) => setExitCode(await runReview(args, io)));
+    .action(async (args: string[]) => {
+      // Loaded on demand: the service (`run`) never pays for the plan reader and its dependencies.
+      const { runReview } = await import('../../constructs/review/cli');
+      setExitCode(await runReview(args, io));
+    });
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   }

@@ -10,8 +10,7 @@ import { describeConfig } from '../config/describe';
 import { ENVIRONMENT } from '../config/environment';
 import { Environment, loadConfig } from '../config/load';
 import { formatProblems } from '../config/problems';
-import { startExporter } from '../exporter';
-import type { RunningExporter } from '../exporter';
+import type { RunningExporter, startExporter } from '../exporter';
 import { HealthState, RunningHttpServer, startHttpServer } from '../observability/http-server';
 import { createLogger } from '../observability/logger';
 import { environmentHelp } from './environment-help';
@@ -43,12 +42,18 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export async function runService(
-  options: RunOptions,
-  io: CliIo,
-  env: Environment = process.env,
-  signals: SignalSource = PROCESS_SIGNALS,
-): Promise<number> {
+/** The process around the service; every field defaults to the real one. */
+export interface RunContext {
+  readonly env?: Environment;
+  readonly signals?: SignalSource;
+  readonly startExporter?: typeof startExporter;
+  /** Told the HTTP port once listening (tests that use httpPort from a free port). */
+  readonly onListening?: (port: number) => void;
+}
+
+export async function runService(options: RunOptions, io: CliIo, context: RunContext = {}): Promise<number> {
+  const env = context.env ?? process.env;
+  const signals = context.signals ?? PROCESS_SIGNALS;
   const loaded = loadConfig(env, { configFile: options.config });
   if (loaded.errors) {
     io.stderr(
@@ -79,6 +84,7 @@ export async function runService(
     try {
       http = await startHttpServer({ port: config.httpPort, registry, health: () => health, logger });
       logger.info({ port: http.port }, 'serving /healthz and /metrics');
+      context.onListening?.(http.port);
     } catch (error) {
       return fail(
         `cannot serve /healthz and /metrics on port ${config.httpPort} (set ${ENVIRONMENT.httpPort} to a free port, or 0 to disable)`,
@@ -118,7 +124,9 @@ export async function runService(
   try {
     logger.info({ config: describeConfig(config) }, 'starting batch exporter');
     try {
-      exporter = await startExporter(config, { logger, registry });
+      // Loaded only once the configuration is valid: a bad configuration is reported without loading kafkajs and S3.
+      const start = context.startExporter ?? (await import('../exporter')).startExporter;
+      exporter = await start(config, { logger, registry });
     } catch (error) {
       health = 'failed';
       return fail('the exporter could not start', error);

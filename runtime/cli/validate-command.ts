@@ -8,7 +8,6 @@ import { ENVIRONMENT } from '../config/environment';
 import { ConfigOverride, Environment, SinkTarget, loadSinkTarget } from '../config/load';
 import { formatProblems } from '../config/problems';
 import { createLogger } from '../observability/logger';
-import { S3ObjectStore, StorePermanentError, writeValidationObject } from '../storage';
 import { CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './io';
 import { createScrubber, secretsOf } from './scrub';
 
@@ -63,6 +62,7 @@ export async function runValidate(
     config.sink.credentials.kind === 'static'
       ? `access key ${config.sink.credentials.accessKeyId}`
       : 'the default AWS credential chain';
+  const { S3ObjectStore, StorePermanentError, writeValidationObject } = await import('../storage');
   const deadline = Date.now() + options.retrySeconds * 1000;
   for (let attempt = 1; ; attempt++) {
     try {

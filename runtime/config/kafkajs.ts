@@ -4,7 +4,6 @@
  * builds its `new Kafka(...)` from this, so authentication lives in one place.
  */
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { generateAuthToken, generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
 import type { KafkaConfig as KafkaJsConfig, OauthbearerProviderResponse, SASLOptions } from 'kafkajs';
 import { KafkaConfig } from './types';
 
@@ -25,6 +24,9 @@ export function mskIamOauthBearerProvider(
   awsCredentials?: AwsCredentialIdentityProvider,
 ): () => Promise<OauthbearerProviderResponse> {
   return async () => {
+    // Loaded on first use: the signer pulls in the STS client, which configurations without MSK IAM never need.
+    const { generateAuthToken, generateAuthTokenFromCredentialsProvider } =
+      await import('aws-msk-iam-sasl-signer-js');
     const { token } = awsCredentials
       ? await generateAuthTokenFromCredentialsProvider({ region, awsCredentialsProvider: awsCredentials })
       : await generateAuthToken({ region });

@@ -9,7 +9,7 @@ import { parseAccessKeyJson, readAccessKeyFile } from './credentials-file';
 import { ENVIRONMENT, ENVIRONMENT_PREFIX, EnvironmentKey, KNOWN_ENVIRONMENT } from './environment';
 import { ConfigProblem, jsonSyntaxLocation, problem } from './problems';
 import { displayValue } from './redact';
-import { bucketNameProblems, pathPrefixProblems } from './rules';
+import { BUCKET_NAME_PATTERN, bucketNameProblems, pathPrefixProblems } from './rules';
 import {
   CONFIG_SCHEMA,
   DEFAULT_HTTP_PORT,
@@ -412,6 +412,23 @@ function schemaProblems(
   return (validate.errors ?? []).flatMap((error) => describeSchemaError(error, assembly) ?? []);
 }
 
+/** The bucket rules a pattern cannot word well (reserved prefixes and suffixes, "..", IP addresses). */
+function bucketRuleProblems(input: ExporterConfigInput, assembly: InputAssembly): ConfigProblem[] {
+  const bucket = input.sink?.bucket;
+  if (typeof bucket !== 'string' || !new RegExp(BUCKET_NAME_PATTERN, 'u').test(bucket)) return [];
+  const reasons = bucketNameProblems(bucket);
+  if (reasons.length === 0) return [];
+  return [
+    problem({
+      field: 'sink.bucket',
+      source: assembly.sourceOf('sink.bucket'),
+      problem: `is not a valid S3 bucket name: it ${reasons.join(', ')}`,
+      shown: displayValue(bucket),
+      fix: `use ${CONFIG_SCHEMA.properties.sink.properties.bucket.description}`,
+    }),
+  ];
+}
+
 function saslProblems(
   input: ExporterConfigInput,
   assembly: InputAssembly,
@@ -553,6 +570,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): L
   const problems = [
     ...assembly.problems,
     ...schemaProblems(validateFull, assembly.input, assembly),
+    ...bucketRuleProblems(input, assembly),
     ...saslProblems(input, assembly, env),
   ];
   const { credentials, problems: credentialProblems } = sinkCredentials(input, assembly, env);
@@ -602,6 +620,7 @@ export function loadSinkTarget(env: Environment, options: LoadConfigOptions = {}
   const problems = [
     ...assembly.problems.filter((p) => p.field !== 'environment'),
     ...schemaProblems(validateSinkOnly, assembly.input, assembly),
+    ...bucketRuleProblems(input, assembly),
   ];
   const { credentials, problems: credentialProblems } = sinkCredentials(input, assembly, env);
   problems.push(...credentialProblems);
