@@ -275,13 +275,15 @@ export class OffsetManager {
     const { store, namer, metrics } = this.options;
     if (valid.length > 0) {
       const body = Buffer.concat(valid);
-      metrics?.objectWritten('data', await store.putIfAbsent(key, body), body.length);
+      const outcome = await store.putIfAbsent(key, body);
+      metrics?.objectWritten('data', outcome, body.length);
       await onProgress();
     }
     if (invalid.length > 0) {
       const body = Buffer.concat(invalid);
       const invalidKey = namer.invalidKeyFor(key);
-      metrics?.objectWritten('invalid', await store.putIfAbsent(invalidKey, body), body.length);
+      const outcome = await store.putIfAbsent(invalidKey, body);
+      metrics?.objectWritten('invalid', outcome, body.length);
       this.options.logger.warn(
         { key: invalidKey, records: invalid.length },
         'malformed records exported to _invalid/',

@@ -9,7 +9,7 @@ const BACKSLASH = 0x5c;
  * Removes the insignificant whitespace of a valid JSON text, keeping every other byte as it was.
  * Re-serialising with JSON.stringify would instead round numbers beyond 2^53 and rewrite escapes;
  * the exported line must carry the producer's values exactly.
- * Returns `json` itself when it is already compact (the common case: no copy).
+ * Returns `json` itself when it is already compact (the common case).
  */
 export function compactJson(json: Buffer): Buffer {
   if (!hasWhitespace(json)) return json;
@@ -27,7 +27,7 @@ export function compactJson(json: Buffer): Buffer {
       if (byte === QUOTE) inString = true;
     }
   }
-  return out.subarray(0, length);
+  return length === json.length ? json : out.subarray(0, length);
 }
 
 function hasWhitespace(json: Buffer): boolean {

@@ -1,0 +1,109 @@
+import { Batcher } from '../../../runtime/exporter/batcher';
+import { FakeTopic } from '../support/fakes';
+
+const SECOND = 1000;
+const t0 = Date.parse('2024-01-01T00:00:00Z');
+const intervalOf = (ms: number) => Math.floor(ms / (10 * SECOND)) * 10 * SECOND;
+
+function topicWith(partition: number, count: number): FakeTopic {
+  const topic = new FakeTopic();
+  topic.append(partition, ...Array.from({ length: count }, (_, i) => `{"n":${i}}`));
+  return topic;
+}
+
+describe('Batcher', () => {
+  test('collects lines per partition with exact contiguous ranges', () => {
+    const topic = topicWith(0, 5);
+    topic.append(1, '{"x":1}', 'not json');
+    const batcher = new Batcher('topic', 1 << 20, intervalOf);
+    batcher.assign(
+      new Map([
+        [0, '0'],
+        [1, '0'],
+      ]),
+    );
+    batcher.append(topic.batch(0, 0, 3), t0);
+    batcher.append(topic.batch(1, 0, 2), t0 + 1);
+    batcher.append(topic.batch(0, 3, 5), t0 + 2);
+    const snapshot = batcher.take()!;
+    expect(snapshot.intervalStart).toBe(t0);
+    expect(snapshot.records).toBe(7);
+    expect(
+      snapshot.slices.map((s) => [s.partition, s.from, s.to, s.validLines.length, s.invalidLines.length]),
+    ).toEqual([
+      [0, '0', '5', 5, 0],
+      [1, '0', '2', 1, 1],
+    ]);
+    expect(Buffer.concat(snapshot.slices[0].validLines).toString()).toBe(
+      '{"n":0}\n{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}\n',
+    );
+    expect(batcher.take()).toBeUndefined();
+  });
+
+  test('cuts the batch when the interval changes and when it is due', () => {
+    const topic = topicWith(0, 4);
+    const batcher = new Batcher('topic', 1 << 20, intervalOf);
+    batcher.assign(new Map([[0, '0']]));
+    expect(batcher.append(topic.batch(0, 0, 2), t0 + 9 * SECOND).full).toEqual([]);
+    const { full } = batcher.append(topic.batch(0, 2, 4), t0 + 10 * SECOND);
+    expect(full).toHaveLength(1);
+    expect(full[0]).toMatchObject({ intervalStart: t0, records: 2 });
+    expect(full[0].slices[0]).toMatchObject({ from: '0', to: '2' });
+    expect(batcher.takeIfDue(t0 + 19 * SECOND)).toBeUndefined();
+    const due = batcher.takeIfDue(t0 + 20 * SECOND)!;
+    expect(due).toMatchObject({ intervalStart: t0 + 10 * SECOND, records: 2 });
+    expect(due.slices[0]).toMatchObject({ from: '2', to: '4' });
+  });
+
+  test('splits a batch at the maximum object size on record boundaries, ranges staying contiguous', () => {
+    const topic = topicWith(0, 10); // each line is 8 bytes: {"n":0}\n
+    const batcher = new Batcher('topic', 20, intervalOf);
+    batcher.assign(new Map([[0, '0']]));
+    const { full } = batcher.append(topic.batch(0, 0, 10), t0);
+    const last = batcher.take()!;
+    const all = [...full, last];
+    expect(all.map((s) => s.bytes)).toEqual([16, 16, 16, 16, 16]);
+    expect(all.map((s) => [s.slices[0].from, s.slices[0].to])).toEqual([
+      ['0', '2'],
+      ['2', '4'],
+      ['4', '6'],
+      ['6', '8'],
+      ['8', '10'],
+    ]);
+  });
+
+  test('drops records it already holds when a batch is delivered again', () => {
+    const topic = topicWith(0, 4);
+    const batcher = new Batcher('topic', 1 << 20, intervalOf);
+    batcher.assign(new Map([[0, '0']]));
+    batcher.append(topic.batch(0, 0, 3), t0);
+    batcher.append(topic.batch(0, 1, 4), t0);
+    const snapshot = batcher.take()!;
+    expect(snapshot.records).toBe(4);
+    expect(snapshot.slices[0]).toMatchObject({ from: '0', to: '4' });
+  });
+
+  test('rejects a batch that starts beyond the expected offset right after an assignment', () => {
+    const topic = topicWith(0, 6);
+    const batcher = new Batcher('topic', 1 << 20, intervalOf);
+    batcher.assign(new Map([[0, '2']]));
+    expect(batcher.append(topic.batch(0, 4, 6), t0)).toMatchObject({ rejected: 'stale', resumeAt: '2' });
+    expect(batcher.take()).toBeUndefined();
+    expect(batcher.append(topic.batch(0, 2, 6), t0).rejected).toBeUndefined();
+    expect(batcher.take()!.slices[0]).toMatchObject({ from: '2', to: '6' });
+  });
+
+  test('ignores partitions it was not assigned and forgets everything on a new assignment', () => {
+    const topic = topicWith(0, 2);
+    topic.append(1, '{}');
+    const batcher = new Batcher('topic', 1 << 20, intervalOf);
+    batcher.assign(new Map([[0, '0']]));
+    expect(batcher.append(topic.batch(1, 0, 1), t0).rejected).toBe('not-assigned');
+    batcher.append(topic.batch(0, 0, 2), t0);
+    expect(batcher.bytes).toBeGreaterThan(0);
+    batcher.assign(new Map([[1, '0']]));
+    expect(batcher.bytes).toBe(0);
+    expect(batcher.take()).toBeUndefined();
+    expect(batcher.assigned()).toEqual([1]);
+  });
+});

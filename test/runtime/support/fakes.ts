@@ -1,0 +1,134 @@
+import {
+  CommitRequest,
+  CommittedPosition,
+  ConsumedRecord,
+  FencedError,
+  GroupConsumer,
+  GroupHandlers,
+  OffsetRange,
+  PartitionWatermarks,
+  RangeReader,
+  RecordBatch,
+} from '../../../runtime/kafka/consumer';
+import type { ObjectStore, PutOutcome } from '../../../runtime/storage/object-store';
+
+/** An in-memory create-only store. */
+export class FakeStore implements ObjectStore {
+  readonly bucket = 'fake-bucket';
+  readonly objects = new Map<string, Buffer>();
+  readonly puts: string[] = [];
+  failNext: Error | undefined;
+
+  async putIfAbsent(key: string, body: Buffer): Promise<PutOutcome> {
+    this.puts.push(key);
+    if (this.failNext) {
+      const error = this.failNext;
+      this.failNext = undefined;
+      throw error;
+    }
+    if (this.objects.has(key)) return 'already-present';
+    this.objects.set(key, Buffer.from(body));
+    return 'created';
+  }
+}
+
+/** A topic held in memory: partition -> records (offset = index). */
+export class FakeTopic {
+  readonly partitions = new Map<number, ConsumedRecord[]>();
+
+  append(partition: number, ...values: Array<string | Buffer | null>): void {
+    const records = this.partitions.get(partition) ?? [];
+    for (const value of values) {
+      records.push({
+        offset: String(records.length),
+        timestamp: '1700000000000',
+        value: typeof value === 'string' ? Buffer.from(value) : value,
+      });
+    }
+    this.partitions.set(partition, records);
+  }
+
+  batch(partition: number, from: number, to: number): RecordBatch {
+    const records = (this.partitions.get(partition) ?? []).slice(from, to);
+    return {
+      topic: 'topic',
+      partition,
+      fetchedOffset: String(from),
+      nextOffset: String(from + records.length),
+      highWatermark: String(this.partitions.get(partition)?.length ?? 0),
+      records,
+    };
+  }
+}
+
+/** A group member over a {@link FakeTopic}: commits land in `committedOffsets`, `fenced` refuses them. */
+export class FakeGroupConsumer implements GroupConsumer {
+  readonly committedOffsets = new Map<number, { offset: string; metadata: string }>();
+  readonly commits: CommitRequest[][] = [];
+  readonly seeks: Array<[number, string]> = [];
+  fenced = false;
+  /** Refuse only the n-th commit from now (1 = the next one). */
+  fenceCommitNumber: number | undefined;
+  handlers: GroupHandlers | undefined;
+  low = new Map<number, string>();
+
+  constructor(private readonly topic: FakeTopic) {}
+
+  async start(handlers: GroupHandlers): Promise<void> {
+    this.handlers = handlers;
+  }
+
+  async commit(offsets: readonly CommitRequest[]): Promise<void> {
+    if (this.fenceCommitNumber !== undefined && --this.fenceCommitNumber === 0) {
+      this.fenceCommitNumber = undefined;
+      throw new FencedError('refused (test)');
+    }
+    if (this.fenced) throw new FencedError('refused (test)');
+    this.commits.push([...offsets]);
+    for (const o of offsets)
+      this.committedOffsets.set(o.partition, { offset: o.offset, metadata: o.metadata });
+  }
+
+  async committed(partitions: readonly number[]): Promise<CommittedPosition[]> {
+    return partitions.map((partition) => {
+      const c = this.committedOffsets.get(partition);
+      return { partition, offset: c?.offset, metadata: c?.metadata ?? '' };
+    });
+  }
+
+  async watermarks(): Promise<PartitionWatermarks[]> {
+    return [...this.topic.partitions.entries()].map(([partition, records]) => ({
+      partition,
+      low: this.low.get(partition) ?? '0',
+      high: String(records.length),
+    }));
+  }
+
+  seek(partition: number, offset: string): void {
+    this.seeks.push([partition, offset]);
+  }
+
+  async stop(): Promise<void> {}
+}
+
+export class FakeRangeReader implements RangeReader {
+  readonly reads: OffsetRange[][] = [];
+
+  constructor(private readonly topic: FakeTopic) {}
+
+  async read(
+    ranges: readonly OffsetRange[],
+    onProgress?: () => Promise<void>,
+  ): Promise<Map<number, ConsumedRecord[]>> {
+    this.reads.push([...ranges]);
+    const result = new Map<number, ConsumedRecord[]>();
+    for (const range of ranges) {
+      result.set(
+        range.partition,
+        (this.topic.partitions.get(range.partition) ?? []).slice(Number(range.from), Number(range.to)),
+      );
+      await onProgress?.();
+    }
+    return result;
+  }
+}
