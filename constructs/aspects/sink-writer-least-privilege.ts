@@ -69,7 +69,10 @@ export function checkSinkWriterLeastPrivilege(graph: StackGraph): GuardFinding[]
   const grants = policyGrants(graph);
   const findings: GuardFinding[] = [];
   for (const writer of findSinkWriters(graph, grants)) {
-    for (const grant of grants.filter((g) => g.principal.address === writer.address)) {
+    // Resource policies on the writer (a role's trust policy) say who may be it, not what it may do.
+    for (const grant of grants.filter(
+      (g) => g.principal.address === writer.address && g.principal.kind !== 'resource',
+    )) {
       findings.push(...checkGrant(graph, writer, grant));
     }
   }
@@ -175,7 +178,7 @@ function objectResourceProblem(graph: StackGraph, resource: string): string | un
 }
 
 /** The KMS keys that encrypt the buckets a writer's statements name (by SSE configuration). */
-function writerBucketKeys(graph: StackGraph, statements: readonly NormalizedStatement[]): Set<string> {
+export function writerBucketKeys(graph: StackGraph, statements: readonly NormalizedStatement[]): Set<string> {
   const buckets = new Set<string>();
   for (const s of statements)
     for (const r of s.resources) {

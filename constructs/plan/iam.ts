@@ -202,6 +202,8 @@ export function policyGrants(graph: StackGraph): PolicyGrant[] {
   for (const [type, attr] of [
     ['aws_kms_key', 'policy'],
     ['aws_secretsmanager_secret', 'policy'],
+    // A role's trust policy: who may assume it (a resource policy on the role).
+    ['aws_iam_role', 'assume_role_policy'],
   ] as const) {
     for (const n of graph.ofType(type)) {
       if (n.block[attr] === undefined) continue;

@@ -1,12 +1,16 @@
 /**
  * `batch-exporter review <synth output dir or cdk.tf.json> [--json] [--out dir]`: prints the review of a
- * synthesized plan and exits non-zero when a guard fails, so CI can gate on it.
+ * synthesized plan (per stack: guards, exporters, IAM permissions, secrets, resources, create and destroy
+ * order) and exits non-zero when a guard fails, so CI can gate on it. With `--out`, also writes
+ * `review.txt`, `review.json` and per stack `<stack>.graph.svg` and `<stack>.graph.mmd` there.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { readSynthOutput } from '../plan/graph';
-import { reviewStacks } from './report';
+import { readSynthOutput, StackGraph } from '../plan/graph';
+import { renderDot, renderMermaid } from './picture';
+import { ReviewReport, reviewStacks } from './report';
+import { renderSvg } from './svg';
 import { renderText } from './text';
 
 /** Where the review writes; injectable for tests. */
@@ -20,40 +24,74 @@ const PROCESS_IO: ReviewIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
+/** Exit codes: the gate's contract. */
+export const REVIEW_EXIT = { passed: 0, guardFailed: 1, badInput: 2 } as const;
+
 /**
  * Runs the review. `argv` are the arguments after `review` (e.g. `['cdktf.out', '--json']`).
  * Resolves to the exit code: 0 when every guard passes, 1 when one fails, 2 for bad usage or input.
  */
 export async function runReview(argv: readonly string[], io: ReviewIo = PROCESS_IO): Promise<number> {
   const program = new Command('review')
-    .description('Review a synthesized plan: resources, IAM permissions, secrets, order, exporters.')
-    .argument('<synth>', 'cdktf synth output folder (cdktf.out) or one cdk.tf.json')
-    .option('--json', 'print the report as JSON for policy gates')
-    .option('--out <dir>', 'also write review.txt, review.json, graph.mmd and graph.svg per run into <dir>')
+    .description(
+      'Review a synthesized plan: guards, exporters, IAM permissions, secrets, create/destroy order.',
+    )
+    .argument('<synth>', "cdktf synth output folder (cdktf.out) or one stack's cdk.tf.json")
+    .option('--json', 'print the report as JSON (for policy gates)')
+    .option(
+      '--out <dir>',
+      'also write review.txt, review.json, <stack>.graph.svg and <stack>.graph.mmd into <dir>',
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {
     program.parse([...argv], { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommanderError)
+      return error.exitCode === 0 ? REVIEW_EXIT.passed : REVIEW_EXIT.badInput;
     throw error;
   }
   const [synth] = program.args;
   const options = program.opts<{ json?: boolean; out?: string }>();
-  let report;
+  let graphs: StackGraph[];
+  let report: ReviewReport;
   try {
-    report = reviewStacks(readSynthOutput(synth));
+    graphs = readSynthOutput(synth);
+    report = reviewStacks(graphs);
   } catch (error) {
     io.stderr(`batch-exporter review: ${(error as Error).message}\n`);
-    return 2;
+    return REVIEW_EXIT.badInput;
   }
   const text = renderText(report);
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (options.out !== undefined) {
-    fs.mkdirSync(options.out, { recursive: true });
-    fs.writeFileSync(path.join(options.out, 'review.txt'), text);
-    fs.writeFileSync(path.join(options.out, 'review.json'), json);
+    try {
+      await writeReviewFiles(options.out, graphs, report, text, json);
+    } catch (error) {
+      io.stderr(`batch-exporter review: cannot write into ${options.out}: ${(error as Error).message}\n`);
+      return REVIEW_EXIT.badInput;
+    }
   }
   io.stdout(options.json === true ? json : text);
-  return 0;
+  return report.passed ? REVIEW_EXIT.passed : REVIEW_EXIT.guardFailed;
+}
+
+async function writeReviewFiles(
+  dir: string,
+  graphs: readonly StackGraph[],
+  report: ReviewReport,
+  text: string,
+  json: string,
+): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'review.txt'), text);
+  fs.writeFileSync(path.join(dir, 'review.json'), json);
+  for (const [i, graph] of graphs.entries()) {
+    const review = report.stacks[i];
+    fs.writeFileSync(path.join(dir, `${graph.stackName}.graph.mmd`), renderMermaid(graph, review));
+    fs.writeFileSync(
+      path.join(dir, `${graph.stackName}.graph.svg`),
+      await renderSvg(renderDot(graph, review)),
+    );
+  }
 }

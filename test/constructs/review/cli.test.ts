@@ -3,9 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { TerraformOutput } from 'cdktf';
 
+import { ReviewReport } from '../../../constructs/review/report';
 import { runReview } from '../../../constructs/review/cli';
 import { synthStack } from '../../support/synth';
+import { secureBucket, writer } from '../aspects/fixtures';
+import { libraryPipeline } from './library-stack';
 
 function capture() {
   const out: string[] = [];
@@ -19,32 +23,149 @@ function capture() {
 
 describe('runReview', () => {
   let dir: string;
-  let file: string;
+  let pipeline: string;
+  let leaky: string;
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-cli-'));
-    file = path.join(dir, 'cdk.tf.json');
-    fs.writeFileSync(file, synthStack((stack) => new S3Bucket(stack, 'Bucket', { bucket: 'cli' })).text);
+    pipeline = path.join(dir, 'pipeline.tf.json');
+    fs.writeFileSync(pipeline, synthStack((stack) => libraryPipeline(stack, { prefix: 'events' })).text);
+    leaky = path.join(dir, 'leaky.tf.json');
+    fs.writeFileSync(
+      leaky,
+      synthStack((stack) => {
+        new S3Bucket(stack, 'Bare', { bucket: 'bare' });
+        const key = writer(stack, secureBucket(stack, 'Bucket'), {
+          policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
+        });
+        new TerraformOutput(stack, 'secret', { value: key.secret, sensitive: true });
+      }).text,
+    );
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('prints resources and orders as text, and the same as JSON with --json', async () => {
-    const text = capture();
-    expect(await runReview([file], text.io)).toBe(0);
-    expect(text.out()).toContain('- aws_s3_bucket (1): aws_s3_bucket.Bucket');
-    const json = capture();
-    expect(await runReview([file, '--json'], json.io)).toBe(0);
-    expect(JSON.parse(json.out())).toMatchObject({
-      reportVersion: 1,
-      stacks: [
-        { stack: 'test', createOrder: ['aws_s3_bucket.Bucket'], destroyOrder: ['aws_s3_bucket.Bucket'] },
-      ],
-    });
+  test('passes the library pipeline with exit code 0 and prints every section as text', async () => {
+    const run = capture();
+    expect(await runReview([pipeline], run.io)).toBe(0);
+    const text = run.out();
+    expect(text).toMatch(/^Batch exporter plan review: PASSED/);
+    for (const section of [
+      '## Guards',
+      '## Exporters',
+      '## IAM permissions',
+      '## Secrets',
+      '## Resources by type',
+      '## Create order',
+      '## Destroy order',
+    ]) {
+      expect(text).toContain(section);
+    }
+    expect(text).toMatch(
+      /chain: exporter aws_ecs_service\.\w+ -> sink aws_secretsmanager_secret\.\w+ -> key aws_iam_access_key\.\w+ -> user aws_iam_user\.\w+ -> bucket aws_s3_bucket\.\w+/,
+    );
   });
 
-  test('fails with exit code 2 and what to pass when the input is missing', async () => {
+  test('reports exporters, permissions, secrets and orders as JSON', async () => {
     const run = capture();
-    expect(await runReview([path.join(dir, 'missing')], run.io)).toBe(2);
-    expect(run.err()).toContain('does not exist. Pass a cdktf synth output folder or a cdk.tf.json file.');
+    expect(await runReview([pipeline, '--json'], run.io)).toBe(0);
+    const report = JSON.parse(run.out()) as ReviewReport;
+    expect(report).toMatchObject({ reportVersion: 1, passed: true });
+    const [stack] = report.stacks;
+    expect(stack.exporters).toEqual([
+      expect.objectContaining({
+        name: 's3-demo',
+        stream: { name: 'demo', topic: 'demo', brokers: 'b-1.kafka.internal:9092' },
+        sink: expect.objectContaining({
+          credentials: 'access-key',
+          credentialsSecret: expect.stringMatching(/^aws_secretsmanager_secret\./),
+        }),
+        intervalSeconds: '60',
+        pathPrefix: 'events',
+        consumers: '2',
+      }),
+    ]);
+    const writerGrant = stack.permissions.find((g) => g.sinkWriter !== undefined)!;
+    expect(writerGrant).toMatchObject({ principalKind: 'user', leastPrivilege: true });
+    expect(writerGrant.statements.map((s) => [s.actions, s.resources])).toEqual([
+      [['s3:GetBucketLocation'], [expect.stringMatching(/^arn:aws:s3:::\$\{aws_s3_bucket\.\w+\.bucket\}$/)]],
+      [
+        ['s3:PutObject'],
+        [expect.stringMatching(/^arn:aws:s3:::\$\{aws_s3_bucket\.\w+\.bucket\}\/events\/\*\.jsonl$/)],
+      ],
+    ]);
+    expect(stack.permissions.some((g) => g.attribute === 'assume_role_policy')).toBe(true);
+    expect(stack.secrets.contained).toBe(true);
+    expect(stack.secrets.accessKeys).toEqual([
+      expect.objectContaining({
+        pgp: false,
+        secretConsumers: [
+          expect.stringMatching(/^aws_secretsmanager_secret_version\.\w+ \(secret_string\)$/),
+        ],
+      }),
+    ]);
+    const destroy = stack.destroyOrder;
+    const at = (type: string) => destroy.findIndex((a) => a.startsWith(`${type}.`));
+    expect(at('aws_ecs_service')).toBeLessThan(at('aws_secretsmanager_secret'));
+    expect(at('aws_secretsmanager_secret_version')).toBeLessThan(at('aws_iam_access_key'));
+    expect(at('aws_iam_access_key')).toBeLessThan(at('aws_iam_user'));
+    expect(at('aws_iam_access_key')).toBeLessThan(at('aws_iam_user_policy'));
+    expect(destroy[destroy.length - 1]).toMatch(/^aws_(s3_bucket|secretsmanager_secret)\./);
+    expect(stack.referencesOutsideStack).toEqual([]);
+  });
+
+  test('fails with exit code 1, marking what goes beyond least privilege and where the secret leaks', async () => {
+    const run = capture();
+    expect(await runReview([leaky, '--json'], run.io)).toBe(1);
+    const report = JSON.parse(run.out()) as ReviewReport;
+    const [stack] = report.stacks;
+    expect(report.passed).toBe(false);
+    expect(stack.guards.map((g) => [g.rule, g.passed])).toEqual([
+      ['sink-writer-least-privilege', false],
+      ['secure-bucket', false],
+      ['no-plaintext-secrets', false],
+    ]);
+    const writerGrant = stack.permissions.find((g) => g.sinkWriter !== undefined)!;
+    expect(writerGrant.leastPrivilege).toBe(false);
+    expect(writerGrant.statements[0].beyondLeastPrivilege).toEqual(['allows the wildcard action "s3:*"']);
+    expect(stack.secrets.contained).toBe(false);
+    expect(stack.secrets.flows).toContainEqual({
+      secret: expect.stringMatching(/^aws_iam_access_key\.\w+\.secret$/),
+      usedBy: 'output.secret (value)',
+      exposedIn: 'output',
+    });
+    const text = capture();
+    expect(await runReview([leaky], text.io)).toBe(1);
+    expect(text.out()).toMatch(/^Batch exporter plan review: FAILED/);
+    expect(text.out()).toContain('- FAIL secure-bucket');
+  });
+
+  test('writes text, JSON, SVG and Mermaid with the exporter chain into --out', async () => {
+    const out = path.join(dir, 'out');
+    expect(await runReview([pipeline, '--out', out], capture().io)).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual([
+      'review.json',
+      'review.txt',
+      'test.graph.mmd',
+      'test.graph.svg',
+    ]);
+    const mermaid = fs.readFileSync(path.join(out, 'test.graph.mmd'), 'utf8');
+    expect(mermaid).toMatch(/^flowchart LR\n/);
+    for (const role of ['sink', 'key', 'user', 'bucket'])
+      expect(mermaid).toMatch(new RegExp(`n\\d+ ==>\\|${role}\\| n\\d+`));
+    const svg = fs.readFileSync(path.join(out, 'test.graph.svg'), 'utf8');
+    expect(svg).toContain('<svg');
+    expect(svg).toContain('[exporter] Exporter/Service');
+    expect(svg).toContain('[bucket] Bucket/Resource');
+  });
+
+  test('fails with exit code 2 and what to pass when the input is missing or the option unknown', async () => {
+    const missing = capture();
+    expect(await runReview([path.join(dir, 'missing')], missing.io)).toBe(2);
+    expect(missing.err()).toContain(
+      'does not exist. Pass a cdktf synth output folder or a cdk.tf.json file.',
+    );
+    const unknown = capture();
+    expect(await runReview([pipeline, '--yaml'], unknown.io)).toBe(2);
+    expect(unknown.err()).toContain("unknown option '--yaml'");
   });
 });
