@@ -5,6 +5,8 @@ import * as path from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { App, TerraformStack } from 'cdktf';
 
+import { StackGraph } from '../../constructs/plan/graph';
+
 /** One Terraform block body as it appears in cdk.tf.json. */
 export type TfBlock = Record<string, unknown>;
 
@@ -85,6 +87,11 @@ export class SynthesizedStack {
     return out.sort();
   }
 
+  /** The dependency graph of this stack (the review engineer's reader, constructs/plan/graph.ts). */
+  public graph(): StackGraph {
+    return StackGraph.fromJson(this.text, `${this.name}/cdk.tf.json`);
+  }
+
   /** Annotations of one level ('@cdktf/warn', '@cdktf/error', '@cdktf/info'). */
   public annotationsOf(level: 'warn' | 'error' | 'info'): SynthAnnotation[] {
     return this.annotations.filter((a) => a.level === `@cdktf/${level}`);
@@ -129,9 +136,14 @@ export function readOutdir(outdir: string): Record<string, SynthesizedStack> {
   return stacks;
 }
 
+/** A fresh temporary output directory (synthApp removes it after reading). */
+export function tempOutdir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-batch-exporter-synth-'));
+}
+
 /** A new app writing into a fresh temporary directory (what `cdktf synth` gives an app via CDKTF_OUTDIR). */
 export function newTestApp(): App {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-batch-exporter-synth-'));
+  const outdir = tempOutdir();
   // stackTraces off: they are only metadata and make synthesis slower.
   return new App({ outdir, stackTraces: false });
 }

@@ -1,0 +1,12 @@
+/** The construct library: bucket, least-privilege writer, sink and batch exporter as one CDKTF graph. */
+export * from './bucket/export-bucket';
+export * from './writer/permissions';
+export * from './writer/sink-writer';
+export * from './sink/s3-sink';
+export * from './sink/deploy-validation';
+export * from './exporter/exporter-image';
+export * from './exporter/exporter-props';
+export * from './exporter/batch-exporter';
+export * from './s3-batch-export';
+export * as secureDefaults from './core/secure-defaults';
+export { PropProblems } from './core/problems';
