@@ -5,13 +5,13 @@ import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { Annotations, ITerraformDependable, TerraformStack } from 'cdktf';
+import { Annotations, ITerraformDependable, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 
 import { ENVIRONMENT } from '../../runtime/config/environment';
 import { renderEnvironment } from '../../runtime/config/render';
 import { HEALTHCHECK_COMMAND } from '../../runtime/image';
-import { PropProblems } from '../core/problems';
+import { isKnown, PropProblems } from '../core/problems';
 import {
   ASSIGN_PUBLIC_IP,
   CONSUMERS,
@@ -91,7 +91,7 @@ export class BatchExporter extends Construct implements IBatchExporter {
     this.sink = props.sink;
     this.pathPrefix = pathPrefix;
     const interval = props.interval ?? EXPORT_INTERVAL_SECONDS;
-    if (interval < RECOMMENDED_MIN_INTERVAL_SECONDS) {
+    if (isKnown(interval) && interval < RECOMMENDED_MIN_INTERVAL_SECONDS) {
       Annotations.of(this).addWarning(
         `interval ${interval}s is below the seed's minimum of ${RECOMMENDED_MIN_INTERVAL_SECONDS}s: each ` +
           `consumer writes one object per interval, so this makes many small objects (fine for a demo; use 60 ` +
@@ -103,26 +103,33 @@ export class BatchExporter extends Construct implements IBatchExporter {
     const sink = props.sink;
     const image = props.image.bind(this);
 
-    this.environment = sortedRecord(
-      renderEnvironment({
-        exporterName: name,
-        stream: { name: props.stream.name, topic: props.stream.topic ?? props.stream.name },
-        kafka: {
-          brokers: props.stream.brokers,
-          tls: auth.tls,
-          sasl:
-            auth.saslMechanism === undefined
-              ? undefined
-              : { mechanism: auth.saslMechanism, username: auth.username },
-        },
-        sink: { bucket: sink.bucket.bucketName, region: sink.region, endpoint: sink.endpoint },
-        pathPrefix,
-        intervalSeconds: interval,
-        includeExistingEvents: props.includeExistingEvents ?? false,
-        maxObjectBytes: props.maxObjectBytes,
-        logLevel: props.logLevel,
-      }),
-    );
+    const rendered = renderEnvironment({
+      exporterName: name,
+      stream: { name: props.stream.name, topic: props.stream.topic ?? props.stream.name },
+      kafka: {
+        brokers: props.stream.brokers,
+        tls: auth.tls,
+        sasl:
+          auth.saslMechanism === undefined
+            ? undefined
+            : { mechanism: auth.saslMechanism, username: auth.username },
+      },
+      sink: { bucket: sink.bucket.bucketName, region: sink.region, endpoint: sink.endpoint },
+      pathPrefix,
+      intervalSeconds: interval,
+      includeExistingEvents: props.includeExistingEvents ?? false,
+      maxObjectBytes: props.maxObjectBytes,
+      logLevel: props.logLevel,
+    });
+    // renderEnvironment writes numbers with String(), which would print a number token's encoding instead of
+    // the Terraform reference it stands for.
+    for (const [variable, value] of [
+      [ENVIRONMENT.intervalSeconds, interval],
+      [ENVIRONMENT.maxObjectBytes, props.maxObjectBytes],
+    ] as const) {
+      if (value !== undefined && !isKnown(value)) rendered[variable] = Token.asString(value);
+    }
+    this.environment = sortedRecord(rendered);
     const secrets: Array<{ name: string; valueFrom: string }> = [];
     const secretArns: string[] = [];
     const kmsKeyArns: string[] = [];
