@@ -16,7 +16,6 @@ describe('the dependency graph of the main example', () => {
     if (!node) throw new Error(`no resource at s3-export/${path}`);
     return node.address;
   };
-  const exporter = ['Exporter/Service', 'Exporter/TaskDefinition', 'Exporter/ExecutionRolePolicy'].map(at);
   const sink = ['Sink/Secret', 'Sink/Credentials', 'Sink/DeployValidation/Resource'].map(at);
   const accessKey = at('Writer/AccessKey');
   const writer = ['Writer/Policy', 'Writer/User'].map(at);
