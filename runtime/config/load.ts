@@ -133,7 +133,7 @@ function getPath(target: unknown, segments: readonly string[]): unknown {
 }
 
 function leafFields(value: unknown, prefix: string, out: string[]): string[] {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0) {
     for (const [key, child] of Object.entries(value))
       leafFields(child, prefix ? `${prefix}.${key}` : key, out);
   } else if (prefix) {

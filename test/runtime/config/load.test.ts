@@ -1,0 +1,222 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ENVIRONMENT, LoadConfigResult, loadConfig, loadSinkTarget } from '../../../runtime/config';
+
+const CANARY = 'CANARY-load-77aa88bb99cc';
+
+const MINIMAL = {
+  [ENVIRONMENT.exporterName]: 's3-demo',
+  [ENVIRONMENT.streamName]: 'demo',
+  [ENVIRONMENT.topic]: 'clicks',
+  [ENVIRONMENT.kafkaBrokers]: 'b-1:9092, b-2:9092',
+  [ENVIRONMENT.sinkBucket]: 'strmprivacy-export-demo',
+};
+
+function messages(result: LoadConfigResult): string[] {
+  expect(result.config).toBeUndefined();
+  return result.errors!.map((problem) => problem.message);
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-config-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function writeJson(name: string, value: unknown): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+  return file;
+}
+
+describe('loadConfig', () => {
+  test('applies the defaults to a minimal environment', () => {
+    expect(loadConfig(MINIMAL)).toEqual({
+      config: {
+        exporterName: 's3-demo',
+        stream: { name: 'demo', topic: 'clicks' },
+        kafka: {
+          brokers: ['b-1:9092', 'b-2:9092'],
+          clientId: 'batch-exporter-s3-demo',
+          groupId: 'batch-exporter-s3-demo',
+          tls: false,
+        },
+        sink: { bucket: 'strmprivacy-export-demo', credentials: { kind: 'default-chain' } },
+        intervalSeconds: 60,
+        includeExistingEvents: false,
+        maxObjectBytes: 64 * 1024 * 1024,
+        httpPort: 8080,
+        logLevel: 'info',
+      },
+    });
+  });
+
+  test('reads every field from the environment, with forgiving spellings of booleans and mechanisms', () => {
+    const { config } = loadConfig({
+      ...MINIMAL,
+      [ENVIRONMENT.kafkaClientId]: 'client-1',
+      [ENVIRONMENT.kafkaGroupId]: 'group-1',
+      [ENVIRONMENT.kafkaTls]: 'TRUE',
+      [ENVIRONMENT.kafkaSaslMechanism]: 'SCRAM_SHA_256',
+      [ENVIRONMENT.kafkaSaslUsername]: 'exporter',
+      [ENVIRONMENT.kafkaSaslPassword]: CANARY,
+      [ENVIRONMENT.sinkRegion]: 'eu-west-1',
+      [ENVIRONMENT.sinkEndpoint]: 'http://127.0.0.1:9000',
+      [ENVIRONMENT.pathPrefix]: 'exports/clicks',
+      [ENVIRONMENT.intervalSeconds]: '2',
+      [ENVIRONMENT.includeExistingEvents]: 'yes',
+      [ENVIRONMENT.maxObjectBytes]: '1048576',
+      [ENVIRONMENT.httpPort]: '0',
+      [ENVIRONMENT.logLevel]: 'DEBUG',
+    });
+    expect(config).toMatchObject({
+      kafka: {
+        clientId: 'client-1',
+        groupId: 'group-1',
+        tls: true,
+        sasl: { mechanism: 'scram-sha-256', username: 'exporter', password: CANARY },
+      },
+      sink: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000' },
+      pathPrefix: 'exports/clicks',
+      intervalSeconds: 2,
+      includeExistingEvents: true,
+      maxObjectBytes: 1048576,
+      httpPort: 0,
+      logLevel: 'debug',
+    });
+  });
+
+  test('reads the JSON file, and the environment overrides it', () => {
+    const file = writeJson('config.json', {
+      exporterName: 'from-file',
+      stream: { name: 'demo', topic: 'clicks' },
+      kafka: { brokers: ['file:9092'], tls: true },
+      sink: { bucket: 'file-bucket' },
+      intervalSeconds: 5,
+    });
+    const { config } = loadConfig({ [ENVIRONMENT.configFile]: file, [ENVIRONMENT.sinkBucket]: 'env-bucket' });
+    expect(config).toMatchObject({
+      exporterName: 'from-file',
+      kafka: { brokers: ['file:9092'], tls: true },
+      sink: { bucket: 'env-bucket' },
+      intervalSeconds: 5,
+    });
+  });
+
+  test('prefers the --config option over BATCH_EXPORTER_CONFIG_FILE', () => {
+    const file = writeJson('option.json', { exporterName: 'from-option' });
+    const result = loadConfig(
+      { ...MINIMAL, [ENVIRONMENT.exporterName]: undefined, [ENVIRONMENT.configFile]: '/nope.json' },
+      {
+        configFile: file,
+      },
+    );
+    expect(result.config?.exporterName).toBe('from-option');
+  });
+
+  test('takes static credentials from BATCH_EXPORTER_SINK_CREDENTIALS', () => {
+    const credentials = JSON.stringify({
+      AccessKey: {
+        UserName: 'u',
+        AccessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+        Status: 'Active',
+        SecretAccessKey: CANARY,
+        CreateDate: '2021-04-08T08:19:33+00:00',
+      },
+    });
+    expect(
+      loadConfig({ ...MINIMAL, [ENVIRONMENT.sinkCredentials]: credentials }).config?.sink.credentials,
+    ).toEqual({
+      kind: 'static',
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      secretAccessKey: CANARY,
+    });
+  });
+
+  test('takes the MSK IAM region from AWS_REGION when not configured', () => {
+    const { config } = loadConfig({
+      ...MINIMAL,
+      AWS_REGION: 'eu-central-1',
+      [ENVIRONMENT.kafkaTls]: 'true',
+      [ENVIRONMENT.kafkaSaslMechanism]: 'AWS_MSK_IAM',
+    });
+    expect(config?.kafka.sasl).toEqual({ mechanism: 'aws-msk-iam', region: 'eu-central-1' });
+  });
+
+  test('fails when the config file is missing or not an object', () => {
+    expect(messages(loadConfig(MINIMAL, { configFile: path.join(dir, 'none.json') }))).toEqual([
+      expect.stringMatching(
+        /^config file \(config file .*none\.json\) does not exist\. Fix: point BATCH_EXPORTER_CONFIG_FILE or --config at/,
+      ),
+    ]);
+    expect(messages(loadConfig(MINIMAL, { configFile: writeJson('array.json', '[1]') }))).toEqual([
+      expect.stringContaining('is not a JSON object'),
+    ]);
+  });
+
+  test('fails on a wrongly typed secret without showing it', () => {
+    const file = writeJson('secret.json', {
+      kafka: { sasl: { mechanism: 'plain', username: 'u', password: 12345678 } },
+    });
+    const result = messages(loadConfig(MINIMAL, { configFile: file }));
+    expect(result).toEqual([expect.stringContaining('kafka.sasl.password (config file')]);
+    expect(result[0]).toContain('must be a string (got <redacted, 8 chars>)');
+    expect(result[0]).not.toContain('12345678');
+  });
+
+  test('fails on a bad value for every field of the file at once', () => {
+    const file = writeJson('bad.json', {
+      exporterName: '',
+      stream: { name: 'a b', topic: 'x/y', partitions: 5 },
+      kafka: { brokers: [], sasl: {} },
+      sink: { bucket: 'ab', region: 'Europe' },
+      includeExistingEvents: 'no',
+    });
+    const result = messages(loadConfig({}, { configFile: file }));
+    expect(result).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('exporterName (config file'),
+        expect.stringContaining('stream.name (config file'),
+        expect.stringContaining('stream.topic (config file'),
+        expect.stringMatching(/stream\.partitions \(config file .*\) is not a known field/),
+        expect.stringMatching(/kafka\.brokers \(config file .*\) is empty/),
+        expect.stringMatching(/kafka\.sasl\.mechanism \(config file .*\) is not set/),
+        expect.stringMatching(
+          /sink\.bucket \(config file .*\) is not a valid S3 bucket name: it is 2 characters long/,
+        ),
+        expect.stringMatching(/sink\.region \(config file .*\) is not valid \(got "Europe"\)/),
+        expect.stringMatching(/includeExistingEvents \(config file .*\) must be true or false \(got "no"\)/),
+      ]),
+    );
+    expect(result).toHaveLength(9);
+  });
+});
+
+describe('loadSinkTarget', () => {
+  test('needs only the sink, and names command line options as sources', () => {
+    const result = loadSinkTarget(
+      { [ENVIRONMENT.kafkaBrokers]: 'not a broker list' },
+      {
+        overrides: [
+          { field: 'sink.bucket', value: 'Bad_Bucket', source: '--bucket' },
+          { field: 'pathPrefix', value: 'events/', source: '--prefix' },
+        ],
+      },
+    );
+    expect(result.errors?.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^sink\.bucket \(--bucket\) is not a valid S3 bucket name/),
+      expect.stringMatching(/^pathPrefix \(--prefix\) is not a valid path prefix: it ends with "\/"/),
+    ]);
+  });
+
+  test('returns the sink, prefix and log level', () => {
+    expect(loadSinkTarget({ [ENVIRONMENT.sinkBucket]: 'abc', [ENVIRONMENT.pathPrefix]: 'events' })).toEqual({
+      config: {
+        sink: { bucket: 'abc', credentials: { kind: 'default-chain' } },
+        pathPrefix: 'events',
+        logLevel: 'info',
+      },
+    });
+  });
+});
