@@ -286,7 +286,9 @@ describe('batch-exporter run with a bad configuration', () => {
       const result = results.get(badCase.name)!;
       expect(result.stderr).toContain('batch-exporter run: the configuration has');
       for (const message of badCase.messages) {
-        expect(result.stderr).toMatch(typeof message === 'string' ? new RegExp(escapeRegExp(message)) : message);
+        expect(result.stderr).toMatch(
+          typeof message === 'string' ? new RegExp(escapeRegExp(message)) : message,
+        );
       }
       expect(result.stderr).toContain('Nothing was started.');
       expect(result.stdout).toBe('');
