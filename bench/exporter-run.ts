@@ -9,6 +9,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../local';
+import { ENTRYPOINT } from '../runtime/image';
 import { FlushLatency, histogramQuantileSeconds, intervalLatenciesMs, summarizeLatencies } from './latency';
 import { GroupProgress } from './offsets';
 import { PreloadedTopic } from './preload';
@@ -18,8 +19,11 @@ import { StoredObjects, readStoredObjects } from './stored-objects';
 import { Throughput, round, throughput } from './throughput';
 import type { S3Client } from '@aws-sdk/client-s3';
 
-/** The command the image runs (runtime/Dockerfile's entrypoint), relative to the project root. */
-export const EXPORTER_COMMAND = ['dist/runtime/cli/main.js', 'run'];
+/**
+ * The image's ENTRYPOINT minus the `node` binary (the bench's own node runs it), relative to the project
+ * root as to the image's working directory.
+ */
+export const EXPORTER_COMMAND = ENTRYPOINT.slice(1);
 
 const FLUSH_DURATION_METRIC = 'batch_exporter_flush_duration_seconds';
 
@@ -106,8 +110,10 @@ export async function runExporter(
     const metrics = await Promise.all(
       processes.map((p, i) => snapshotMetrics(p, path.join(env.rawDir, `${spec.label}-${i}.metrics.txt`))),
     );
-    const exitCodes = await Promise.all(processes.map((p) => stop(p)));
+    // Shutdown (flush, commit, leave the group) is not timed; the bucket is read meanwhile.
+    const exiting = Promise.all(processes.map((p) => stop(p)));
     const stored = await readStoredObjects(env.s3, env.bucket, prefix);
+    const exitCodes = await exiting;
     const latencies = intervalLatenciesMs(env.recorder.putsUnder(`${prefix}/`), prefix, spec.intervalSeconds);
     const seconds = (finished - firstReady) / 1000;
     return {

@@ -46,17 +46,22 @@ export interface BenchOptions {
 const BUCKET = 'bench-exports';
 
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const started = performance.now();
+  const write = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = (line: string) =>
+    write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
   const root = projectRoot();
   const entry = path.join(root, EXPORTER_COMMAND[0]);
   if (!fs.existsSync(entry)) throw new Error(`${entry} does not exist: build first with npx tsc -p .`);
   fs.mkdirSync(options.rawDir, { recursive: true });
   fs.mkdirSync(options.outDir, { recursive: true });
   const { profile } = options;
-  const started = performance.now();
   const date = new Date().toISOString();
 
-  const plans: TopicPlan[] = [profile.main, ...profile.partitionGrowth];
+  const plans: TopicPlan[] = [
+    profile.main,
+    ...profile.partitionGrowth.filter((plan) => plan !== profile.main),
+  ];
   log(
     `starting the local broker (${plans.map((p) => `${p.name}:${p.partitions}`).join(' ')}) and moto_server`,
   );
@@ -163,12 +168,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const partitions: PartitionGrowthPoint[] = [];
     for (const plan of profile.partitionGrowth) {
       const topic = topics.get(plan.name)!;
-      partitions.push({
-        partitions: plan.partitions,
-        kcat: await kcat(topic),
-        kafkajs: await bare(topic),
-        exporter: await exporter(topic, 1, interval),
-      });
+      partitions.push(
+        plan === profile.main
+          ? { partitions: plan.partitions, ...main }
+          : {
+              partitions: plan.partitions,
+              kcat: await kcat(topic),
+              kafkajs: await bare(topic),
+              exporter: await exporter(topic, 1, interval),
+            },
+      );
     }
     const consumers: ExporterMeasurement[] = [];
     for (const count of profile.consumerCounts) {
