@@ -90,6 +90,8 @@ export interface ExporterFleetOptions {
 export class ExporterFleet {
   readonly exits: ProcessExit[] = [];
   private readonly processes: ExporterProcess[] = [];
+  /** The process started in place of one that exited on its own. */
+  private readonly replacements = new Map<ExporterProcess, Promise<ExporterProcess>>();
   private started = 0;
   private closed = false;
 
@@ -120,12 +122,42 @@ export class ExporterFleet {
     void exporter.exited.then((exit) => {
       this.exits.push(exit);
       if (!exit.requested && !this.closed && (this.options.restartOnExit ?? true)) {
-        setTimeout(() => {
-          if (!this.closed) void this.start();
-        }, 500);
+        const replacement = new Promise<ExporterProcess>((resolve, reject) =>
+          setTimeout(() => {
+            if (this.closed) reject(new Error(`${exporter.label} exited and the scenario is over`));
+            else this.start().then(resolve, reject);
+          }, 500),
+        );
+        replacement.catch(() => undefined);
+        this.replacements.set(exporter, replacement);
       }
     });
     return exporter;
+  }
+
+  /** How many processes were started, replacements included. */
+  get starts(): number {
+    return this.started;
+  }
+
+  /**
+   * Starts an exporter and waits until it is ready; when it exits on its own first, waits for its
+   * replacement instead (the exit stays in `unexpectedExits`).
+   */
+  async startReady(timeoutMs: number): Promise<ExporterProcess> {
+    const deadline = Date.now() + timeoutMs;
+    let exporter = await this.start();
+    for (;;) {
+      try {
+        await exporter.ready(Math.max(1, deadline - Date.now()));
+        return exporter;
+      } catch (error) {
+        await Promise.race([exporter.exited, sleep(200)]);
+        const replacement = exporter.alive ? undefined : this.replacements.get(exporter);
+        if (!replacement || Date.now() >= deadline) throw error;
+        exporter = await replacement;
+      }
+    }
   }
 
   /** Processes not exited yet. */

@@ -7,6 +7,7 @@ export { ExporterFleet, ExporterProcess, ProcessExit, cliPath } from './fleet';
 export { ProgressMonitor } from './monitor';
 export { EventProducer, ProducedIndex } from './producer';
 export { formatTable, writeReport } from './report';
+export { scheduleScenarios } from './schedule';
 export {
   MatrixServices,
   MatrixTiming,

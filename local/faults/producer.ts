@@ -1,5 +1,5 @@
 import { Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
-import { clickstreamEvent } from '../clickstream';
+import { ClickstreamEvent, clickstreamEvent } from '../clickstream';
 
 /** Where one produced event landed. */
 export interface EventPosition {
@@ -37,6 +37,29 @@ export class ProducedIndex {
 
   get size(): number {
     return this.positions.size;
+  }
+
+  /**
+   * Problems that void the checks: Kafka holding other records than the events acknowledged (a producer
+   * retry that wrote twice), given each partition's high watermark.
+   */
+  mismatches(highWatermarks: ReadonlyMap<number, bigint>): string[] {
+    const problems: string[] = [];
+    this.ends.forEach((end, partition) => {
+      const high = highWatermarks.get(partition);
+      if (high !== end) {
+        problems.push(
+          `harness: partition ${partition} holds offsets up to ${high} but the producer's acknowledgements end at ${end}`,
+        );
+      }
+    });
+    const total = this.ends.reduce((a, b) => a + b, 0n);
+    if (total !== BigInt(this.positions.size)) {
+      problems.push(
+        `harness: ${this.positions.size} events acknowledged at ${total} offsets (duplicate writes)`,
+      );
+    }
+    return problems;
   }
 
   eventIds(): IterableIterator<string> {
@@ -78,32 +101,35 @@ export class EventProducer {
     return producer;
   }
 
-  /** Produces `count` events in one request and waits for the acknowledgement. */
+  /**
+   * Produces `count` events and waits for the acknowledgements. One request per partition: kafkajs retries
+   * a whole `send` when any partition in it fails (e.g. NOT_LEADER during a leader change), which would
+   * write the partitions that succeeded twice.
+   */
   async produce(count: number): Promise<void> {
-    const events = Array.from({ length: count }, () => {
+    const perPartition = new Map<number, ClickstreamEvent[]>();
+    for (let i = 0; i < count; i++) {
       const sequence = this.sequence++;
-      return {
-        event: clickstreamEvent(sequence, this.options.runId),
-        partition: sequence % this.options.partitions,
-      };
-    });
-    const acks = await this.producer.send({
-      topic: this.options.topic,
-      messages: events.map(({ event, partition }) => ({
-        key: event.eventId,
-        value: JSON.stringify(event),
-        partition,
-      })),
-    });
-    for (const ack of acks) {
-      if (ack.baseOffset === undefined)
-        throw new Error(`no base offset acknowledged for partition ${ack.partition}`);
-      const base = BigInt(ack.baseOffset);
-      const inPartition = events.filter((e) => e.partition === ack.partition);
-      inPartition.forEach(({ event }, i) =>
-        this.index.record(event.eventId, { partition: ack.partition, offset: base + BigInt(i) }),
-      );
+      const partition = sequence % this.options.partitions;
+      const events = perPartition.get(partition) ?? [];
+      events.push(clickstreamEvent(sequence, this.options.runId));
+      perPartition.set(partition, events);
     }
+    await Promise.all(
+      [...perPartition].map(async ([partition, events]) => {
+        const [ack] = await this.producer.send({
+          topic: this.options.topic,
+          messages: events.map((event) => ({ key: event.eventId, value: JSON.stringify(event), partition })),
+        });
+        if (ack?.baseOffset === undefined || ack.partition !== partition) {
+          throw new Error(`no base offset acknowledged for partition ${partition}`);
+        }
+        const base = BigInt(ack.baseOffset);
+        events.forEach((event, i) =>
+          this.index.record(event.eventId, { partition, offset: base + BigInt(i) }),
+        );
+      }),
+    );
   }
 
   /** Produces `count` events in `batches` requests spread evenly over `durationMs` (load during a fault). */

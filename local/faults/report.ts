@@ -1,9 +1,21 @@
 import fs from 'node:fs';
 import type { ScenarioResult } from './scenario';
 
-/** The matrix as a fixed-width table: scenario, events, missing, duplicated, objects, seconds to recover. */
+/**
+ * The matrix as a fixed-width table: scenario, events, missing, duplicated, objects, seconds to recover, and
+ * exporter exits the harness did not cause (crashes; the fleet restarts them as ECS would).
+ */
 export function formatTable(results: readonly ScenarioResult[]): string {
-  const header = ['scenario', 'events', 'missing', 'duplicated', 'objects', 's to recover', 'result'];
+  const header = [
+    'scenario',
+    'events',
+    'missing',
+    'duplicated',
+    'objects',
+    's to recover',
+    'crashes',
+    'result',
+  ];
   const rows = results.map((r) => [
     `${r.id} ${r.scenario}`,
     String(r.events),
@@ -11,6 +23,7 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     String(r.duplicated),
     String(r.objects),
     r.secondsToRecover === null ? '-' : r.secondsToRecover.toFixed(1),
+    String(r.unexpectedExits.length),
     r.passed ? 'pass' : 'FAIL',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Admin } from 'kafkajs';
-import type { FaultProxy } from '../aws/fault-proxy';
+import { FaultProxy, startFaultProxy } from '../aws/fault-proxy';
 import type { AwsCredentials, LocalAws } from '../aws/moto';
 import type { MockKafka } from '../kafka/mock-kafka';
 import { ObjectCatalog } from './catalog';
@@ -13,8 +13,6 @@ import { checkExport } from './verify';
 export interface MatrixServices {
   readonly kafka: MockKafka;
   readonly aws: LocalAws;
-  /** The S3 fault proxy in front of moto: exporters talk to S3 through it. */
-  readonly proxy: FaultProxy;
   readonly bucket: string;
   /** kafkajs admin client of the harness (committed offsets, watermarks). */
   readonly admin: Admin;
@@ -41,6 +39,11 @@ export interface ScenarioSpec {
   readonly title: string;
   /** @default 3 */
   readonly partitions?: number;
+  /**
+   * The fault touches every scenario (the whole broker, cluster-wide request errors): run it alone.
+   * @default false
+   */
+  readonly exclusive?: boolean;
   /** The whole scenario, recovery included, must finish within this many seconds. */
   readonly budgetSeconds: (timing: MatrixTiming) => number;
   /** The sink credentials the exporters use. @default - the administrator's */
@@ -57,6 +60,8 @@ export interface ScenarioNames {
 /** What a scenario body works with. */
 export interface ScenarioContext extends ScenarioNames {
   readonly services: MatrixServices;
+  /** This scenario's own S3 fault proxy in front of moto: its exporters talk to S3 through it. */
+  readonly proxy: FaultProxy;
   readonly fleet: ExporterFleet;
   readonly producer: EventProducer;
   readonly monitor: ProgressMonitor;
@@ -67,7 +72,7 @@ export interface ScenarioContext extends ScenarioNames {
   sleep(ms: number): Promise<void>;
   /** Starts an exporter and waits until it reports ready. */
   startReady(): Promise<ExporterProcess>;
-  /** Resolves once the proxy has applied `count` more faults than when the scenario's rule was injected. */
+  /** Resolves once the proxy has applied `count` more faults than `since` (a `proxy.stats().faulted`). */
   waitForProxyFaults(count: number, since: number): Promise<void>;
   /** The fault is over: recovery time counts from now. */
   faultLifted(): void;
@@ -104,6 +109,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
   const partitions = spec.partitions ?? 3;
   const failures: string[] = [];
   const budgetSeconds = spec.budgetSeconds(services.timing);
+  const proxy = await startFaultProxy(services.aws.endpoint);
   const credentials = spec.credentials
     ? await spec.credentials(services, names)
     : services.aws.adminCredentials;
@@ -117,7 +123,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
   const fleet = new ExporterFleet({
     name: `s${spec.id}`,
     logDir: services.logDir,
-    environment: exporterEnvironment(services, names, spec.id, credentials),
+    environment: exporterEnvironment(services, proxy, names, spec.id, credentials),
   });
   const monitor = new ProgressMonitor({
     admin: services.admin,
@@ -131,18 +137,14 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
   let step = 'starting';
   let liftedAt: number | undefined;
   let recoveredAt: number | undefined;
-  let processStarts = 0;
   let aborted = false;
-  const startReady = async () => {
-    const exporter = await fleet.start();
-    processStarts += 1;
-    // A restarted member joins only once the dead one's session expired: wait for that too.
-    await exporter.ready(20_000 + 2 * services.timing.sessionTimeoutMs);
-    return exporter;
-  };
+  // A restarted member joins only once the dead one's session expired: wait for that too. A process that
+  // exits on its own before it is ready is replaced (as ECS would); its replacement is waited for instead.
+  const startReady = () => fleet.startReady(20_000 + 2 * services.timing.sessionTimeoutMs);
   const context: ScenarioContext = {
     ...names,
     services,
+    proxy,
     fleet,
     producer,
     monitor,
@@ -154,7 +156,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     startReady,
     waitForProxyFaults: async (count, since) => {
-      while (services.proxy.stats().faulted - since < count) {
+      while (proxy.stats().faulted - since < count) {
         if (aborted) throw new Error('aborted while waiting for the proxy');
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -196,13 +198,18 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     failures.push(`${step}: ${(error as Error).message}`);
   } finally {
     clearTimeout(budgetTimer);
-    services.proxy.clear();
+    proxy.clear();
     await fleet.close();
+    await proxy.stop();
     await monitor.stop();
     await producer.disconnect();
   }
 
   await catalog.refresh();
+  const watermarks = await services.admin.fetchTopicOffsets(names.topic);
+  failures.push(
+    ...producer.index.mismatches(new Map(watermarks.map((w) => [w.partition, BigInt(w.high)] as const))),
+  );
   const check = checkExport(producer.index.eventIds(), producer.index.endOffsets(), catalog.all(), (id) =>
     producer.index.positionOf(id),
   );
@@ -218,7 +225,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     objects: check.objects,
     secondsToRecover: recoveredAt === undefined ? null : round((recoveredAt - (liftedAt ?? started)) / 1000),
     seconds: round((Date.now() - started) / 1000),
-    processStarts: Math.max(processStarts, fleet.exits.length),
+    processStarts: fleet.starts,
     unexpectedExits: fleet.unexpectedExits().map((e) => `${e.label} exited with ${e.code ?? e.signal}`),
     failures,
   };
@@ -231,6 +238,7 @@ export function idleBudgetMs(timing: MatrixTiming): number {
 
 function exporterEnvironment(
   services: MatrixServices,
+  proxy: FaultProxy,
   names: ScenarioNames,
   id: string,
   credentials: AwsCredentials,
@@ -244,7 +252,7 @@ function exporterEnvironment(
     BATCH_EXPORTER_KAFKA_GROUP_ID: names.groupId,
     BATCH_EXPORTER_SINK_BUCKET: services.bucket,
     BATCH_EXPORTER_SINK_REGION: services.aws.region,
-    BATCH_EXPORTER_SINK_ENDPOINT: services.proxy.endpoint,
+    BATCH_EXPORTER_SINK_ENDPOINT: proxy.endpoint,
     BATCH_EXPORTER_SINK_CREDENTIALS: JSON.stringify({
       AccessKey: {
         UserName: `faults-${id}`,

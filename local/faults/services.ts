@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KNOWN_ENVIRONMENT } from '../../runtime/config/environment';
-import { FaultProxy, startFaultProxy } from '../aws/fault-proxy';
 import { LocalAws, startMoto } from '../aws/moto';
 import { MockKafka, TopicSpec, startMockKafka } from '../kafka/mock-kafka';
 import type { MatrixServices, MatrixTiming } from './scenario';
@@ -54,7 +53,7 @@ export interface RunningMatrix extends MatrixServices {
 
 /**
  * Starts what every scenario shares: a 3-broker Kafka with every scenario's topic (the launcher creates
- * topics only at start), moto with IAM enforced, the S3 fault proxy in front of it and the bucket.
+ * topics only at start), moto with IAM enforced and the bucket. Each scenario puts its own S3 fault proxy in front of moto.
  */
 export async function startMatrixServices(topics: readonly TopicSpec[]): Promise<RunningMatrix> {
   const stops: Array<() => Promise<void>> = [];
@@ -72,8 +71,6 @@ export async function startMatrixServices(topics: readonly TopicSpec[]): Promise
         return a;
       }),
     ]);
-    const proxy: FaultProxy = await startFaultProxy(aws.endpoint);
-    stops.push(() => proxy.stop());
     const bucket = 'faults';
     const s3: S3Client = aws.s3();
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -87,7 +84,7 @@ export async function startMatrixServices(topics: readonly TopicSpec[]): Promise
     stops.push(() => admin.disconnect());
     const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-'));
     const timing = matrixTiming();
-    return { kafka, aws, proxy, bucket, s3, admin, logDir, timing, missingKnobs: timing.missingKnobs, stop };
+    return { kafka, aws, bucket, s3, admin, logDir, timing, missingKnobs: timing.missingKnobs, stop };
   } catch (error) {
     await stop();
     throw error;

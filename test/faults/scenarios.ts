@@ -27,14 +27,14 @@ function random(seed: number): () => number {
  * or stores it and loses the answer, then holds the retry (`after-put` = stored, end offsets not committed).
  */
 async function killAroundPut(context: ScenarioContext, point: 'before' | 'after-put'): Promise<void> {
-  const { fleet, producer, services, dataPath } = context;
+  const { fleet, producer, proxy, dataPath } = context;
   context.step('starting the exporter');
   const exporter = await context.startReady();
-  const since = services.proxy.stats().faulted;
+  const since = proxy.stats().faulted;
   if (point === 'after-put') {
-    services.proxy.inject({ fault: { kind: 'lose-response' }, count: 1, method: 'PUT', path: dataPath });
+    proxy.inject({ fault: { kind: 'lose-response' }, count: 1, method: 'PUT', path: dataPath });
   }
-  services.proxy.inject({ fault: { kind: 'hang' }, count: 1, method: 'PUT', path: dataPath });
+  proxy.inject({ fault: { kind: 'hang' }, count: 1, method: 'PUT', path: dataPath });
   context.step('producing the first events');
   await producer.produce(150);
   context.step(
@@ -188,6 +188,7 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
   {
     id: '08',
     title: 'all brokers down for 5 s',
+    exclusive: true,
     budgetSeconds: (t) => 60 + takeover(t),
     run: async (context) => {
       const { producer, monitor, services } = context;
@@ -231,6 +232,7 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
   {
     id: '10',
     title: 'commits failing with REBALANCE_IN_PROGRESS',
+    exclusive: true,
     budgetSeconds: (t) => 40 + takeover(t),
     run: async (context) => {
       const { producer, services } = context;
@@ -249,17 +251,17 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
     title: 'S3 503 and 500 bursts',
     budgetSeconds: (t) => 40 + t.intervalSeconds * 10,
     run: async (context) => {
-      const { producer, services, dataPath } = context;
+      const { producer, proxy, dataPath } = context;
       context.step('starting the exporter');
       await context.startReady();
-      const since = services.proxy.stats().faulted;
-      services.proxy.inject({
+      const since = proxy.stats().faulted;
+      proxy.inject({
         fault: { kind: 'status', status: 503 },
         count: 4,
         method: 'PUT',
         path: dataPath,
       });
-      services.proxy.inject({
+      proxy.inject({
         fault: { kind: 'status', status: 500 },
         count: 4,
         method: 'PUT',
@@ -279,11 +281,11 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
     title: 'S3 timeouts (requests held unanswered)',
     budgetSeconds: (t) => 40 + 3 * seconds(t.s3RequestTimeoutMs),
     run: async (context) => {
-      const { producer, services, dataPath } = context;
+      const { producer, proxy, dataPath } = context;
       context.step('starting the exporter');
       await context.startReady();
-      const since = services.proxy.stats().faulted;
-      services.proxy.inject({ fault: { kind: 'hang' }, count: 2, method: 'PUT', path: dataPath });
+      const since = proxy.stats().faulted;
+      proxy.inject({ fault: { kind: 'hang' }, count: 2, method: 'PUT', path: dataPath });
       await producer.produce(200);
       context.step('waiting for the 2 held requests');
       await context.waitForProxyFaults(2, since);
@@ -299,11 +301,11 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
     title: 'S3 answers 500 after storing (lost response)',
     budgetSeconds: (t) => 40 + t.intervalSeconds * 10,
     run: async (context) => {
-      const { producer, services, dataPath } = context;
+      const { producer, proxy, dataPath } = context;
       context.step('starting the exporter');
       await context.startReady();
-      const since = services.proxy.stats().faulted;
-      services.proxy.inject({ fault: { kind: 'lose-response' }, count: 3, method: 'PUT', path: dataPath });
+      const since = proxy.stats().faulted;
+      proxy.inject({ fault: { kind: 'lose-response' }, count: 3, method: 'PUT', path: dataPath });
       await producer.produceOver(300, 3_000);
       context.step('waiting for the 3 lost responses');
       await context.waitForProxyFaults(3, since);
@@ -322,16 +324,16 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
         leastPrivilegePolicy(services.bucket, names.prefix),
       ),
     run: async (context) => {
-      const { services, dataPath } = context;
+      const { proxy, dataPath } = context;
       await killAroundPut(context, 'after-put');
-      const since = services.proxy.stats().faulted;
-      services.proxy.inject({
+      const since = proxy.stats().faulted;
+      proxy.inject({
         fault: { kind: 'status', status: 503 },
         count: 2,
         method: 'PUT',
         path: dataPath,
       });
-      services.proxy.inject({ fault: { kind: 'lose-response' }, count: 1, method: 'PUT', path: dataPath });
+      proxy.inject({ fault: { kind: 'lose-response' }, count: 1, method: 'PUT', path: dataPath });
       context.step('producing into 503s and a lost response');
       await context.producer.produce(150);
       await context.waitForProxyFaults(3, since);

@@ -1,0 +1,208 @@
+import {
+  ProducedIndex,
+  checkExport,
+  contiguousEnds,
+  formatTable,
+  namedPartitions,
+  objectRanges,
+} from '../../local/faults';
+import { matrixTiming, TIMING_KNOBS } from '../../local/faults/services';
+import type { StoredObject } from '../../local/faults/verify';
+
+/** Two partitions, offsets 0..3 each, event ids `p<partition>-<offset>`. */
+function index(): ProducedIndex {
+  const produced = new ProducedIndex(2);
+  for (const partition of [0, 1]) {
+    for (let offset = 0n; offset < 4n; offset++)
+      produced.record(`p${partition}-${offset}`, { partition, offset });
+  }
+  return produced;
+}
+
+function object(key: string, partitions: number[], ids: string[]): StoredObject {
+  return {
+    key: `s/2026-11-27T08:00:0${key}-stream-x---${partitions.join('-')}.jsonl`,
+    namedPartitions: partitions,
+    eventIds: ids,
+  };
+}
+
+const ALL = ['p0-0', 'p0-1', 'p0-2', 'p0-3', 'p1-0', 'p1-1', 'p1-2', 'p1-3'];
+
+describe('checkExport', () => {
+  test('passes when every event is stored once in contiguous, disjoint ranges', () => {
+    const produced = index();
+    const check = checkExport(
+      produced.eventIds(),
+      produced.endOffsets(),
+      [
+        object('1', [0, 1], ['p0-0', 'p0-1', 'p1-0']),
+        object('2', [0, 1], ['p0-2', 'p0-3', 'p1-1', 'p1-2', 'p1-3']),
+      ],
+      (id) => produced.positionOf(id),
+    );
+    expect(check).toEqual({ events: 8, missing: 0, duplicated: 0, objects: 2, problems: [] });
+  });
+
+  test('fails with the count and the overlapping range when an interval is stored twice', () => {
+    const produced = index();
+    const check = checkExport(
+      produced.eventIds(),
+      produced.endOffsets(),
+      [object('1', [0, 1], ALL), object('2', [0], ['p0-2', 'p0-3'])],
+      (id) => produced.positionOf(id),
+    );
+    expect(check.duplicated).toBe(2);
+    expect(check.missing).toBe(0);
+    expect(check.problems).toContain(
+      'partition 0: s/2026-11-27T08:00:02-stream-x---0.jsonl holds [2,4) overlapping data stored before (up to 4)',
+    );
+  });
+
+  test('fails with the gap and the missing count when a range was never stored', () => {
+    const produced = index();
+    const check = checkExport(
+      produced.eventIds(),
+      produced.endOffsets(),
+      [object('1', [0, 1], ['p0-0', 'p1-0', 'p1-1', 'p1-2', 'p1-3']), object('2', [0], ['p0-3'])],
+      (id) => produced.positionOf(id),
+    );
+    expect(check.missing).toBe(2);
+    expect(check.problems).toEqual(
+      expect.arrayContaining([
+        'partition 0: gap [1,3) before s/2026-11-27T08:00:02-stream-x---0.jsonl',
+        '2 of 8 events missing',
+      ]),
+    );
+  });
+
+  test('fails when the tail of a partition was never stored', () => {
+    const produced = index();
+    const check = checkExport(
+      produced.eventIds(),
+      produced.endOffsets(),
+      [object('1', [0, 1], ALL.slice(0, 7))],
+      (id) => produced.positionOf(id),
+    );
+    expect(check.problems).toContain('partition 1: [3,4) never stored');
+  });
+});
+
+describe('objectRanges', () => {
+  test('fails when lines of a partition are out of offset order', () => {
+    const produced = index();
+    const problems: string[] = [];
+    objectRanges(object('1', [0], ['p0-0', 'p0-2', 'p0-1']), (id) => produced.positionOf(id), problems);
+    expect(problems).toEqual([
+      's/2026-11-27T08:00:01-stream-x---0.jsonl: partition 0 is not contiguous in offset order (0 then 2)',
+    ]);
+  });
+
+  test('fails when an object holds a partition its name does not list, an unknown event, or nothing', () => {
+    const produced = index();
+    const problems: string[] = [];
+    objectRanges(object('1', [0], ['p0-0', 'p1-0', 'stranger']), (id) => produced.positionOf(id), problems);
+    objectRanges(object('2', [0], []), (id) => produced.positionOf(id), problems);
+    expect(problems).toEqual([
+      's/2026-11-27T08:00:01-stream-x---0.jsonl line 3: not a produced event (stranger)',
+      's/2026-11-27T08:00:01-stream-x---0.jsonl: holds partition 1, its name lists only [0]',
+      's/2026-11-27T08:00:02-stream-x---0.jsonl: empty data object',
+    ]);
+  });
+});
+
+describe('contiguousEnds', () => {
+  test('stops at the first gap of each partition', () => {
+    const key = 'k';
+    expect(
+      contiguousEnds(
+        [
+          { key, partition: 0, from: 0n, to: 5n },
+          { key, partition: 0, from: 7n, to: 9n },
+          { key, partition: 1, from: 3n, to: 4n },
+        ],
+        3,
+      ),
+    ).toEqual([5n, 0n, 0n]);
+  });
+});
+
+describe('namedPartitions', () => {
+  test('reads the partition list of a data object name, with or without a split suffix', () => {
+    expect(namedPartitions('p/2026-11-27T08:00:01-stream-clicks---0-2-10.jsonl')).toEqual([0, 2, 10]);
+    expect(namedPartitions('2026-11-27T08:00:01-stream-clicks---3.part-0001.jsonl')).toEqual([3]);
+  });
+
+  test('returns undefined for names that do not follow the pattern', () => {
+    expect(namedPartitions('p/.strm_test_123.jsonl')).toBeUndefined();
+    expect(namedPartitions('p/2026-11-27-stream-clicks---0.jsonl')).toBeUndefined();
+    expect(namedPartitions('p/2026-11-27T08:00:01-stream-clicks.jsonl')).toBeUndefined();
+  });
+});
+
+describe('ProducedIndex', () => {
+  test('fails when an event id is recorded twice', () => {
+    const produced = index();
+    expect(() => produced.record('p0-1', { partition: 1, offset: 9n })).toThrow(
+      'event p0-1 was produced twice',
+    );
+  });
+});
+
+describe('ProducedIndex.mismatches', () => {
+  test('is empty when Kafka holds exactly the acknowledged events', () => {
+    expect(
+      index().mismatches(
+        new Map([
+          [0, 4n],
+          [1, 4n],
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  test('fails when a partition holds more records than were acknowledged (a producer retry wrote twice)', () => {
+    expect(
+      index().mismatches(
+        new Map([
+          [0, 6n],
+          [1, 4n],
+        ]),
+      ),
+    ).toEqual(["harness: partition 0 holds offsets up to 6 but the producer's acknowledgements end at 4"]);
+  });
+});
+
+describe('matrixTiming', () => {
+  test('sets the short timings only through variables the runtime knows, and lists the missing ones', () => {
+    const timing = matrixTiming(new Set([TIMING_KNOBS.sessionTimeoutMs]));
+    expect(timing.environment).toEqual({ [TIMING_KNOBS.sessionTimeoutMs]: '6000' });
+    expect(timing.sessionTimeoutMs).toBe(6_000);
+    expect(timing.s3RequestTimeoutMs).toBe(30_000);
+    expect(timing.missingKnobs).toEqual([TIMING_KNOBS.heartbeatIntervalMs, TIMING_KNOBS.s3RequestTimeoutMs]);
+  });
+});
+
+describe('formatTable', () => {
+  test('prints one row per scenario and every failure of the failed ones', () => {
+    const table = formatTable([
+      {
+        id: '01',
+        scenario: 'kill -9',
+        passed: false,
+        events: 300,
+        missing: 0,
+        duplicated: 50,
+        objects: 4,
+        secondsToRecover: 6.25,
+        seconds: 12,
+        processStarts: 2,
+        unexpectedExits: ['s01#1 exited with 1'],
+        failures: ['50 duplicated events'],
+      },
+    ]);
+    expect(table).toContain('scenario');
+    expect(table).toMatch(/01 kill -9\s+300\s+0\s+50\s+4\s+6\.3\s+1\s+FAIL/);
+    expect(table).toContain('  01: 50 duplicated events');
+  });
+});
