@@ -360,10 +360,11 @@ export class LocalApplier {
     const handler = this.handlers[node.type];
     const attributes = await this.run(address, () => handler.create(address, config, this.context()));
     this.remember(node, { ...config, ...attributes }, dependencies);
+    const note = typeof attributes.local_note === 'string' ? ` (${attributes.local_note})` : '';
     return this.report({
       ...base,
       action: 'create',
-      detail: `${handler.locally}: ${String(attributes.id ?? '')}`,
+      detail: `${handler.locally}: ${String(attributes.id ?? '')}${note}`,
     });
   }
 
@@ -420,7 +421,7 @@ export class LocalApplier {
         if (resource === undefined) {
           throw new Error(`${node.address} references ${root}, which is not applied (is it in the plan?)`);
         }
-        if (resource.attributes['//noop'] === true) return `noop:${root}.${name}`;
+        if (resource.attributes['//noop'] === true) return this.placeholder(resource, name);
         if (!(name in resource.attributes)) {
           throw new Error(
             `${node.address} references ${root}.${name}, an attribute the local applier does not know ` +
@@ -435,6 +436,19 @@ export class LocalApplier {
     } catch (error) {
       throw new Error(`${node.address}: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * The value of a no-op resource's attribute: ARNs look like ARNs (policies on moto are validated), the
+   * rest names where it came from. Nothing local acts on these values.
+   */
+  private placeholder(resource: AppliedResource, name: string): string {
+    const id = `noop-local/${resource.address}`;
+    if (name === 'arn' || name.endsWith('_arn')) {
+      const service = resource.type.split('_')[1] ?? 'local';
+      return `arn:aws:${service}:${this.region}:${this.accountId}:${id}`;
+    }
+    return `${id}.${name}`;
   }
 
   private async run<T>(address: string, action: () => Promise<T>): Promise<T> {

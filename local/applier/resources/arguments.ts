@@ -3,6 +3,7 @@
  * of objects; both are accepted. A missing or mistyped argument is an error naming the resource and the
  * argument, since it means the plan is not what the handler was written for.
  */
+import { randomBytes } from 'node:crypto';
 import { Value } from '../expression';
 import { Attributes } from '../types';
 
@@ -60,4 +61,10 @@ function describe(value: Value | undefined): string {
   if (Array.isArray(value)) return 'a list';
   if (value === null) return 'null';
   return typeof value;
+}
+
+/** Terraform's `name_prefix` naming: the prefix (default `terraform-`) and a unique suffix, within `max`. */
+export function uniqueName(prefix: string | undefined, max: number): string {
+  const suffix = `${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+  return `${prefix ?? 'terraform-'}${suffix}`.slice(0, max);
 }

@@ -5,7 +5,7 @@
  */
 import { Value } from '../expression';
 import { AppliedResource, HandlerContext, ResourceHandler } from '../types';
-import { optionalNumber, optionalString, requireString } from './arguments';
+import { optionalNumber, requireString } from './arguments';
 import { readSecretReference } from './secrets';
 
 /** The part of an ECS container definition the applier reads. */
@@ -66,9 +66,8 @@ export function ecsService(options: ServiceRuntimeOptions): ResourceHandler {
         secretValues,
         healthTimeoutSeconds: options.healthTimeoutSeconds,
       });
-      const cluster = optionalString(config, 'cluster') ?? 'default';
       return {
-        id: `arn:aws:ecs:${context.aws.region}:${context.aws.accountId}:service/${cluster}/${name}`,
+        id: `arn:aws:ecs:${context.aws.region}:${context.aws.accountId}:service/${name}`,
         desired_count: count,
         task_pids: tasks.map((t) => t.pid),
       };

@@ -15,7 +15,7 @@ import {
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { ResourceHandler } from '../types';
-import { optionalString, requireString, tagList } from './arguments';
+import { optionalString, requireString, tagList, uniqueName } from './arguments';
 
 export const iamUser: ResourceHandler = {
   locally: 'IAM user on moto',
@@ -96,11 +96,12 @@ export const iamAccessKey: ResourceHandler = {
 export const iamRole: ResourceHandler = {
   locally: 'IAM role on moto (not assumed locally)',
   async create(address, config, { aws }) {
-    const name = requireString(config, 'name', address);
+    const name = optionalString(config, 'name') ?? uniqueName(optionalString(config, 'name_prefix'), 64);
     const { Role } = await aws.iam.send(
       new CreateRoleCommand({
         RoleName: name,
         Path: optionalString(config, 'path') ?? '/',
+        Description: optionalString(config, 'description'),
         AssumeRolePolicyDocument: requireString(config, 'assume_role_policy', address),
         Tags: tagList(config.tags, address),
       }),

@@ -1,5 +1,4 @@
 /** S3 resources on moto: the bucket and each of the settings Terraform models as its own resource. */
-import { randomBytes } from 'node:crypto';
 import {
   BucketLocationConstraint,
   CreateBucketCommand,
@@ -25,7 +24,15 @@ import {
   BucketVersioningStatus,
 } from '@aws-sdk/client-s3';
 import { AppliedResource, Attributes, HandlerContext, ResourceHandler } from '../types';
-import { blocks, optionalBoolean, optionalNumber, optionalString, requireString, tagList } from './arguments';
+import {
+  blocks,
+  optionalBoolean,
+  optionalNumber,
+  optionalString,
+  requireString,
+  tagList,
+  uniqueName,
+} from './arguments';
 
 export const s3Bucket: ResourceHandler = {
   locally: 'S3 bucket on moto',
@@ -65,9 +72,7 @@ export const s3Bucket: ResourceHandler = {
 function bucketName(config: Attributes): string {
   const name = optionalString(config, 'bucket');
   if (name !== undefined && name !== '') return name;
-  const prefix = optionalString(config, 'bucket_prefix') ?? 'terraform-';
-  const suffix = `${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
-  return `${prefix}${suffix}`.slice(0, 63);
+  return uniqueName(optionalString(config, 'bucket_prefix'), 63);
 }
 
 /** Deletes every object version and delete marker; returns how many keys there were. */
@@ -209,17 +214,49 @@ export const s3BucketLifecycleConfiguration = bucketSetting(
   },
 );
 
-export const s3BucketPolicy = bucketSetting(
-  'bucket policy',
-  async (s3, bucket, config, address) => {
-    await s3.send(
-      new PutBucketPolicyCommand({ Bucket: bucket, Policy: requireString(config, 'policy', address) }),
+/**
+ * The bucket policy, less any statement conditioned on `aws:SecureTransport`: the local endpoint is plain
+ * HTTP, so a deny-non-TLS statement would deny every request (on AWS every request uses TLS), and moto treats
+ * a statement whose condition it cannot evaluate as a deny. The step's detail says what was left out.
+ */
+export const s3BucketPolicy: ResourceHandler = {
+  locally: 'bucket policy on moto',
+  async create(address, config, { aws }) {
+    const bucket = requireString(config, 'bucket', address);
+    const policy = JSON.parse(requireString(config, 'policy', address)) as { Statement?: unknown };
+    const statements = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement];
+    const tlsOnly = (s: { Condition?: Record<string, Record<string, unknown>> }) =>
+      Object.values(s.Condition ?? {}).some((test) =>
+        Object.keys(test).some((key) => key.toLowerCase() === 'aws:securetransport'),
+      );
+    const kept = statements.filter(
+      (s) => !tlsOnly(s as { Condition?: Record<string, Record<string, unknown>> }),
     );
+    const left = statements
+      .filter((s) => !kept.includes(s))
+      .map((s) => (s as { Sid?: string }).Sid ?? 'unnamed');
+    if (kept.length > 0) {
+      await aws.s3.send(
+        new PutBucketPolicyCommand({
+          Bucket: bucket,
+          Policy: JSON.stringify({ ...policy, Statement: kept }),
+        }),
+      );
+    }
+    return {
+      id: bucket,
+      local_note:
+        left.length === 0
+          ? 'applied as synthesized'
+          : `applied without ${left.join(', ')} (plain HTTP locally)${kept.length === 0 ? ': nothing left to apply' : ''}`,
+    };
   },
-  async (s3, bucket) => {
-    await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+  async destroy(resource, { aws }) {
+    const bucket = String(resource.attributes.bucket);
+    await aws.s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+    return `removed bucket policy from bucket ${bucket}`;
   },
-);
+};
 
 export const s3BucketVersioning = bucketSetting(
   'versioning',

@@ -1,5 +1,4 @@
 /** The sink's secret on moto's Secrets Manager. */
-import { randomBytes } from 'node:crypto';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -8,14 +7,12 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { ResourceHandler } from '../types';
-import { optionalNumber, optionalString, requireString, tagList } from './arguments';
+import { optionalNumber, optionalString, requireString, tagList, uniqueName } from './arguments';
 
 export const secretsManagerSecret: ResourceHandler = {
   locally: 'secret on moto Secrets Manager',
   async create(address, config, { aws }) {
-    const name =
-      optionalString(config, 'name') ??
-      `${optionalString(config, 'name_prefix') ?? 'terraform-'}${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+    const name = optionalString(config, 'name') ?? uniqueName(optionalString(config, 'name_prefix'), 256);
     const { ARN } = await aws.secretsManager.send(
       new CreateSecretCommand({
         Name: name,
