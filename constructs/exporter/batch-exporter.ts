@@ -65,6 +65,8 @@ const NAMES_IN_STACK = new WeakMap<TerraformStack, Map<string, string>>();
 export class BatchExporter extends Construct implements IBatchExporter {
   public readonly exporterName: string;
   public readonly sink: ISink;
+  /** The Kafka consumer group of its tasks: `batch-exporter-<stream name>-<exporter name>`. */
+  public readonly consumerGroupId: string;
   /** The path prefix the exporter writes under (undefined: the bucket root). */
   public readonly pathPrefix?: string;
   /** The container's plain environment (escape hatch: read-only view of what the task gets). */
@@ -99,6 +101,10 @@ export class BatchExporter extends Construct implements IBatchExporter {
       );
     }
     const tags = props.tags;
+    // Exporter names are unique per stream only (seed: "Batch exporter names are unique per connected
+    // stream"), so every name that must be unique in the account or the Kafka cluster includes the stream.
+    const awsName = ecsName(`${props.stream.name}-${name}`);
+    this.consumerGroupId = `batch-exporter-${props.stream.name}-${name}`;
     const auth = props.stream.auth ?? {};
     const sink = props.sink;
     const image = props.image.bind(this);
@@ -145,7 +151,7 @@ export class BatchExporter extends Construct implements IBatchExporter {
     }
 
     this.logGroup = new CloudwatchLogGroup(this, 'Logs', {
-      name: `/batch-exporter/${name}`,
+      name: `/batch-exporter/${props.stream.name}/${name}`,
       retentionInDays: props.logRetentionDays ?? LOG_RETENTION_DAYS,
       tags,
     });
@@ -193,7 +199,7 @@ export class BatchExporter extends Construct implements IBatchExporter {
 
     const region = new DataAwsRegion(this, 'Region');
     this.taskDefinition = new EcsTaskDefinition(this, 'TaskDefinition', {
-      family: name,
+      family: awsName,
       requiresCompatibilities: ['FARGATE'],
       networkMode: 'awsvpc',
       cpu: String(props.cpu ?? TASK_CPU),
@@ -230,13 +236,13 @@ export class BatchExporter extends Construct implements IBatchExporter {
     });
 
     if (props.clusterArn === undefined) {
-      this.cluster = new EcsCluster(this, 'Cluster', { name: `batch-exporter-${name}`, tags });
+      this.cluster = new EcsCluster(this, 'Cluster', { name: `batch-exporter-${awsName}`, tags });
     }
     const waitFor: ITerraformDependable[] = [this.executionRolePolicy];
     if (this.taskRolePolicy) waitFor.push(this.taskRolePolicy);
     if (sink.readiness) waitFor.push(sink.readiness);
     this.service = new EcsService(this, 'Service', {
-      name,
+      name: awsName,
       cluster: props.clusterArn ?? this.cluster!.arn,
       taskDefinition: this.taskDefinition.arn,
       desiredCount: props.consumers ?? CONSUMERS,
@@ -257,6 +263,11 @@ export class BatchExporter extends Construct implements IBatchExporter {
       dependsOn: waitFor,
     });
   }
+}
+
+/** ECS family, service and cluster names allow letters, digits, "-" and "_" only, up to 255 characters. */
+function ecsName(text: string): string {
+  return text.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 200);
 }
 
 function sortedRecord(record: Record<string, string>): Record<string, string> {

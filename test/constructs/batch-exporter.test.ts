@@ -82,7 +82,7 @@ describe('BatchExporter', () => {
     expect(loaded.config).toMatchObject({
       exporterName: 's3-demo',
       stream: { name: 'demo', topic: 'demo-events' },
-      kafka: { brokers: DEMO_STREAM.brokers, tls: false },
+      kafka: { brokers: DEMO_STREAM.brokers, tls: false, groupId: 'batch-exporter-demo-s3-demo' },
       sink: {
         bucket: 'strmprivacy-export-demo',
         credentials: { kind: 'static', accessKeyId: 'AKIAIOSFODNN7EXAMPLE' },
@@ -164,11 +164,11 @@ describe('BatchExporter', () => {
   test('runs consumers tasks on Fargate, waits for a steady state and keeps logs for 30 days', () => {
     const out = synthExporter({ consumers: 3 });
     expect(out.onlyResource('aws_cloudwatch_log_group').body).toMatchObject({
-      name: '/batch-exporter/s3-demo',
+      name: '/batch-exporter/demo/s3-demo',
       retention_in_days: 30,
     });
     expect(out.onlyResource('aws_ecs_service').body).toMatchObject({
-      name: 's3-demo',
+      name: 'demo-s3-demo',
       desired_count: 3,
       launch_type: 'FARGATE',
       wait_for_steady_state: true,
@@ -181,7 +181,7 @@ describe('BatchExporter', () => {
     });
     const task = out.onlyResource('aws_ecs_task_definition').body;
     expect(task).toMatchObject({
-      family: 's3-demo',
+      family: 'demo-s3-demo',
       network_mode: 'awsvpc',
       requires_compatibilities: ['FARGATE'],
       cpu: '256',
