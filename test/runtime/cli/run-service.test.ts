@@ -15,7 +15,7 @@ function controllableExporter() {
   const stopped = new Promise<void>((resolve, reject) => ((markStopped = resolve), (failStopped = reject)));
   ready.catch(() => undefined);
   stopped.catch(() => undefined);
-  const stop = jest.fn(async () => undefined);
+  const stop = jest.fn(async (): Promise<void> => undefined);
   const exporter: RunningExporter = { ready, stopped, stop };
   return { exporter, stop, markReady, failReady, markStopped, failStopped };
 }
