@@ -36,7 +36,10 @@ export interface ExporterReview {
 
 export interface ChainLink {
   readonly role: 'exporter' | 'sink' | 'key' | 'user' | 'task role' | 'bucket';
+  /** A node address; for a bucket the stack does not manage, its name. */
   readonly address: string;
+  /** True for a bucket that exists outside the stack (the sink was made from an existing bucket). */
+  readonly external?: boolean;
 }
 
 export function reviewExporters(graph: StackGraph): ExporterReview[] {
@@ -73,11 +76,14 @@ export function reviewExporters(graph: StackGraph): ExporterReview[] {
         intervalSeconds: env.get(ENVIRONMENT.intervalSeconds),
         pathPrefix: env.get(ENVIRONMENT.pathPrefix),
         ...(consumers.length > 0 ? { consumers: consumers.map(String).join(', ') } : {}),
-        chain: chainOf(
-          graph,
-          services[0]?.address ?? taskDefinition.address,
-          taskDefinition.block.task_role_arn,
-          secret,
+        chain: withBucket(
+          chainOf(
+            graph,
+            services[0]?.address ?? taskDefinition.address,
+            taskDefinition.block.task_role_arn,
+            secret,
+          ),
+          env.get(ENVIRONMENT.sinkBucket),
         ),
       };
       out.push(review);
@@ -151,4 +157,11 @@ function chainOf(
     for (const bucket of bucketsOf(role)) chain.push({ role: 'bucket', address: bucket });
   }
   return chain;
+}
+
+/** Ends the chain at the sink's bucket also when the stack does not manage it (an existing bucket). */
+function withBucket(chain: ChainLink[], bucketName: string | undefined): ChainLink[] {
+  if (chain.some((l) => l.role === 'bucket') || bucketName === undefined || bucketName.includes('${'))
+    return chain;
+  return [...chain, { role: 'bucket', address: bucketName, external: true }];
 }

@@ -53,8 +53,13 @@ function picture(graph: StackGraph, review: StackReview): Picture {
     });
   }
   const ids = new Map(graph.nodes.map((n, i) => [n.address, `n${i}`]));
+  // Chain ends outside the stack (an existing bucket) are drawn as extra nodes.
+  const externals = [
+    ...new Set(review.exporters.flatMap((e) => e.chain.filter((l) => l.external).map((l) => l.address))),
+  ].sort();
+  externals.forEach((name, i) => ids.set(name, `x${i}`));
   const stackPrefix = `${graph.stackName}/`;
-  const nodes = graph.nodes.map((n) => {
+  const nodes: PictureNode[] = graph.nodes.map((n) => {
     const relative = n.constructPath?.startsWith(stackPrefix)
       ? n.constructPath.slice(stackPrefix.length)
       : n.name;
@@ -68,6 +73,15 @@ function picture(graph: StackGraph, review: StackReview): Picture {
       ...(role ? { role } : {}),
     };
   });
+  for (const name of externals) {
+    nodes.push({
+      id: ids.get(name)!,
+      address: name,
+      label: `[bucket] ${name}\n(existing, not in this stack)`,
+      cluster: '',
+      role: 'bucket',
+    });
+  }
   return {
     nodes,
     dependencies: graph.edges.map((e) => ({
@@ -86,7 +100,7 @@ export function renderDot(graph: StackGraph, review: StackReview): string {
   const lines = [
     `digraph ${q(graph.stackName)} {`,
     '  rankdir=LR;',
-    '  node [shape=box, style="rounded,filled", fillcolor="#f6f6f6", fontname="Helvetica", fontsize=10];',
+    '  node [shape=box, style="rounded,filled", fillcolor="#f6f6f6", fontname="Helvetica", fontsize=10, margin="0.25,0.08"];',
     '  edge [color="#9a9a9a", arrowsize=0.6, fontname="Helvetica"];',
     `  label=${q(`${graph.stackName}: arrows point to dependencies; bold links: exporter -> sink -> key -> user -> bucket`)};`,
     '  labelloc=t; fontname="Helvetica";',
