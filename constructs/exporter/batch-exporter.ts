@@ -114,6 +114,7 @@ export class BatchExporter extends Construct implements IBatchExporter {
       stream: { name: props.stream.name, topic: props.stream.topic ?? props.stream.name },
       kafka: {
         brokers: props.stream.brokers,
+        groupId: this.consumerGroupId,
         tls: auth.tls,
         sasl:
           auth.saslMechanism === undefined

@@ -229,17 +229,34 @@ describe('BatchExporter', () => {
     );
   });
 
-  test('allows the same name on different streams', () => {
+  test('allows the same name on different streams, with distinct AWS names and consumer groups', () => {
     const out = synthStack((stack) => {
       const { sink } = graph(stack);
       new BatchExporter(stack, 'First', exporterProps(sink, { name: 's3' }));
       new BatchExporter(
         stack,
         'Second',
-        exporterProps(sink, { name: 's3', stream: { ...DEMO_STREAM, name: 'other' } }),
+        exporterProps(sink, { name: 's3', stream: { ...DEMO_STREAM, name: 'other.v2' } }),
       );
     });
-    expect(Object.keys(out.resources('aws_ecs_task_definition'))).toHaveLength(2);
+    const names = (type: string, attribute: string) =>
+      Object.values(out.resources(type))
+        .map((body) => body[attribute])
+        .sort();
+    expect(names('aws_ecs_service', 'name')).toEqual(['demo-s3', 'other_v2-s3']);
+    expect(names('aws_ecs_task_definition', 'family')).toEqual(['demo-s3', 'other_v2-s3']);
+    expect(names('aws_ecs_cluster', 'name')).toEqual([
+      'batch-exporter-demo-s3',
+      'batch-exporter-other_v2-s3',
+    ]);
+    expect(names('aws_cloudwatch_log_group', 'name')).toEqual([
+      '/batch-exporter/demo/s3',
+      '/batch-exporter/other.v2/s3',
+    ]);
+    const groups = Object.values(out.resources('aws_ecs_task_definition')).map(
+      (task) => containerOf(task).environment.BATCH_EXPORTER_KAFKA_GROUP_ID,
+    );
+    expect(groups.sort()).toEqual(['batch-exporter-demo-s3', 'batch-exporter-other.v2-s3']);
   });
 
   test('fails at synth when the sink was removed while the exporter still uses it', () => {
