@@ -83,10 +83,12 @@ export class BatchExporter extends Construct implements IBatchExporter {
 
   public constructor(scope: Construct, id: string, props: BatchExporterProps) {
     super(scope, id);
-    const { name, pathPrefix } = validateExporterProps(this.node.path, props);
+    const { name, pathPrefix, problems } = validateExporterProps(this.node.path, props);
     const stack = TerraformStack.of(this);
-    checkSameStack(this, stack, props.sink);
-    registerName(this, stack, props.stream.name, name);
+    if (props.sink) checkSameStack(problems, stack, props.sink);
+    if (props.stream) checkNameUnused(problems, stack, props.stream.name, name, this.node.path);
+    problems.throwIfAny();
+    NAMES_IN_STACK.get(stack)!.set(`${props.stream.name}\u0000${name}`, this.node.path);
     this.node.addValidation({ validate: () => sinkStillPresent(this, props.sink) });
 
     this.exporterName = name;
@@ -275,38 +277,38 @@ function sortedRecord(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-function checkSameStack(exporter: Construct, stack: TerraformStack, sink: ISink): void {
+function checkSameStack(problems: PropProblems, stack: TerraformStack, sink: ISink): void {
   if (TerraformStack.of(sink) !== stack) {
-    const problems = new PropProblems('BatchExporter', exporter.node.path);
     problems.add(
       'sink',
       sink.node.path,
       `is in another stack (${TerraformStack.of(sink).node.path}); the graph must order the exporter and its sink, which needs one state`,
       'create the sink in the same stack as its exporters',
     );
-    problems.throwIfAny();
   }
 }
 
-function registerName(exporter: Construct, stack: TerraformStack, streamName: string, name: string): void {
+function checkNameUnused(
+  problems: PropProblems,
+  stack: TerraformStack,
+  streamName: string,
+  name: string,
+  path: string,
+): void {
   let names = NAMES_IN_STACK.get(stack);
   if (!names) {
     names = new Map();
     NAMES_IN_STACK.set(stack, names);
   }
-  const key = `${streamName}\u0000${name}`;
-  const existing = names.get(key);
-  if (existing !== undefined) {
-    const problems = new PropProblems('BatchExporter', exporter.node.path);
+  const existing = names.get(`${streamName}\u0000${name}`);
+  if (existing !== undefined && existing !== path) {
     problems.add(
       'name',
       name,
       `is already used by the exporter at "${existing}" on stream "${streamName}" (names are unique per stream)`,
       'give this exporter another name, e.g. "<sink name>-<stream name>-2"',
     );
-    problems.throwIfAny();
   }
-  names.set(key, exporter.node.path);
 }
 
 /**

@@ -174,11 +174,13 @@ const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$/;
 export interface ResolvedExporterNames {
   readonly name: string;
   readonly pathPrefix?: string;
+  /** Every problem found so far; the caller adds its own checks and throws them all at once. */
+  readonly problems: PropProblems;
 }
 
 /**
- * Every problem with a BatchExporter's props, in one error (values that are Terraform references are
- * skipped; the runtime validates them again when the task starts).
+ * Every problem with a BatchExporter's props, collected for one error (values that are Terraform references
+ * are skipped; the runtime validates them again when the task starts).
  */
 export function validateExporterProps(path: string, props: BatchExporterProps): ResolvedExporterNames {
   const problems = new PropProblems('BatchExporter', path);
@@ -413,8 +415,7 @@ export function validateExporterProps(path: string, props: BatchExporterProps): 
       `use ${schema.exporterName.description}`,
     );
   }
-  problems.throwIfAny();
-  return { name, pathPrefix };
+  return { name, pathPrefix, problems };
 }
 
 /** True when `prefix` is `sinkPrefix` or lies below it (no sink prefix: anything is within the bucket). */

@@ -259,6 +259,22 @@ describe('BatchExporter', () => {
     expect(groups.sort()).toEqual(['batch-exporter-demo-s3', 'batch-exporter-other.v2-s3']);
   });
 
+  test('fails when the sink is in another stack, together with every other problem', () => {
+    expect(() =>
+      synthStack((stack) => {
+        const other = new TerraformStack(stack.node.scope!, 'other');
+        const { sink } = graph(other);
+        new BatchExporter(stack, 'Exporter', exporterProps(sink, { consumers: 0 }));
+      }),
+    ).toThrow(
+      [
+        'Invalid BatchExporter props at "test/Exporter" (2 problems):',
+        '  - consumers: 0 is not a whole number from 1 to 100. Fix: use at most one consumer per partition of the topic.',
+        '  - sink: "other/Sink" is in another stack (other); the graph must order the exporter and its sink, which needs one state. Fix: create the sink in the same stack as its exporters.',
+      ].join('\n'),
+    );
+  });
+
   test('fails at synth when the sink was removed while the exporter still uses it', () => {
     expect(() =>
       synthStack((stack) => {
