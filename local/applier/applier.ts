@@ -49,6 +49,8 @@ export interface LocalApplierOptions {
   readonly healthTimeoutSeconds?: number;
   /** Told about each step as it happens (the demo prints them). */
   readonly onStep?: (step: ApplyStep) => void;
+  /** Told when an exporter task stops on its own and is replaced (as the ECS scheduler does). */
+  readonly onTaskEvent?: (text: string) => void;
 }
 
 export type StepAction = 'create' | 'read' | 'no-op' | 'destroy' | 'keep' | 'forget';
@@ -115,6 +117,7 @@ export class LocalApplier {
       workingDirectory: options.workingDirectory,
       logDirectory: options.logDirectory,
       httpPortVariable: options.httpPortVariable,
+      onTaskEvent: options.onTaskEvent,
     });
     this.handlers = resourceHandlers(
       {

@@ -2,7 +2,9 @@
  * The local stand-in for ECS tasks: one runtime process per task, started with the image's exact entry point
  * and the task's environment, each with its own log file and HTTP port (on ECS every task has its own
  * network interface; here they share 127.0.0.1). A service counts as steady once every process answers
- * `/healthz` with 200, like ECS's `wait_for_steady_state` with a container health check.
+ * `/healthz` with 200, like ECS's `wait_for_steady_state` with a container health check. Like the ECS
+ * service scheduler, a task that stops on its own is replaced, up to a limit (the deployment circuit
+ * breaker's role); every replacement is reported.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,15 +12,18 @@ import http from 'node:http';
 import path from 'node:path';
 import { freePort, own, stopProcess } from '../process';
 
-/** One running task. */
+/** One task (its current process). */
 export interface ExporterTask {
   /** 1-based number within its service. */
   readonly index: number;
+  /** The current process (a replacement has a new pid). */
   readonly pid: number;
   readonly httpPort: number;
-  /** stdout and stderr of the process. */
+  /** stdout and stderr of the task's processes, replacements appended. */
   readonly logFile: string;
-  /** Exit code or signal once it has ended, `undefined` while it runs. */
+  /** How many times the task was replaced after its process stopped on its own. */
+  readonly replacements: number;
+  /** Exit code or signal of the current process once it has ended, `undefined` while it runs. */
   exit(): string | undefined;
 }
 
@@ -42,10 +47,44 @@ export interface ExporterTasksOptions {
   readonly logDirectory: string;
   /** The environment variable that sets the runtime's health port. */
   readonly httpPortVariable: string;
+  /**
+   * Replacements per task before the service is given up on.
+   * @default 3
+   */
+  readonly maxReplacements?: number;
+  /** Told when a task's process stops on its own and when it is replaced. */
+  readonly onTaskEvent?: (text: string) => void;
 }
 
-interface RunningTask extends ExporterTask {
-  readonly child: ChildProcess;
+class RunningTask implements ExporterTask {
+  public child!: ChildProcess;
+  public replacements = 0;
+  public stopping = false;
+  public failed?: string;
+  private ended?: string;
+
+  public constructor(
+    public readonly index: number,
+    public readonly httpPort: number,
+    public readonly logFile: string,
+  ) {}
+
+  public get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  public exit(): string | undefined {
+    return this.ended;
+  }
+
+  public attach(child: ChildProcess, onEnd: (ended: string) => void): void {
+    this.child = child;
+    this.ended = undefined;
+    child.once('exit', (code, signal) => {
+      this.ended = code !== null ? `exit code ${code}` : `signal ${signal}`;
+      onEnd(this.ended);
+    });
+  }
 }
 
 export class ExporterTasks {
@@ -69,7 +108,14 @@ export class ExporterTasks {
     const tasks: RunningTask[] = [];
     this.byService.set(options.service, tasks);
     for (let index = 1; index <= options.count; index++) {
-      tasks.push(await this.spawnTask(options, index));
+      const logFile = path.join(
+        this.options.logDirectory,
+        `${options.service.replace(/[^\w.-]+/g, '_')}-task-${index}.log`,
+      );
+      const task = new RunningTask(index, await freePort(), logFile);
+      fs.writeFileSync(logFile, '');
+      this.launch(task, options);
+      tasks.push(task);
     }
     try {
       await Promise.all(tasks.map((task) => this.waitHealthy(task, options)));
@@ -84,6 +130,7 @@ export class ExporterTasks {
   public async stop(service: string): Promise<readonly ExporterTask[]> {
     const tasks = this.byService.get(service) ?? [];
     this.byService.delete(service);
+    for (const task of tasks) task.stopping = true;
     // A graceful stop flushes the current interval; give it time before SIGKILL.
     await Promise.all(tasks.map((task) => stopProcess(task.child, 30_000)));
     return tasks;
@@ -94,14 +141,9 @@ export class ExporterTasks {
     await Promise.all(this.services().map((s) => this.stop(s)));
   }
 
-  private async spawnTask(options: StartTasksOptions, index: number): Promise<RunningTask> {
+  private launch(task: RunningTask, options: StartTasksOptions): void {
     const [command, ...args] = this.options.entrypoint;
-    const httpPort = await freePort();
-    const logFile = path.join(
-      this.options.logDirectory,
-      `${options.service.replace(/[^\w.-]+/g, '_')}-task-${index}.log`,
-    );
-    const log = fs.openSync(logFile, 'w');
+    const log = fs.openSync(task.logFile, 'a');
     const child = own(
       spawn(command, args, {
         cwd: this.options.workingDirectory,
@@ -109,30 +151,39 @@ export class ExporterTasks {
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
           ...options.environment,
-          [this.options.httpPortVariable]: String(httpPort),
+          [this.options.httpPortVariable]: String(task.httpPort),
         },
         stdio: ['ignore', log, log],
       }),
     );
     fs.closeSync(log);
-    let exit: string | undefined;
-    child.once('exit', (code, signal) => {
-      exit = code !== null ? `exit code ${code}` : `signal ${signal}`;
+    const pid = child.pid;
+    task.attach(child, (ended) => {
+      if (task.stopping) return;
+      const limit = this.options.maxReplacements ?? 3;
+      const what = `task ${task.index} of ${options.service} (pid ${pid}) stopped on its own (${ended})`;
+      if (task.replacements >= limit) {
+        task.failed = `${what}; not replaced: it was already replaced ${limit} times`;
+        this.options.onTaskEvent?.(task.failed);
+        return;
+      }
+      task.replacements++;
+      this.launch(task, options);
+      this.options.onTaskEvent?.(
+        `${what}; replaced it like the ECS scheduler would (pid ${task.pid}, replacement ${task.replacements} of at most ${limit})`,
+      );
     });
-    return { index, pid: child.pid!, httpPort, logFile, child, exit: () => exit };
   }
 
   private async waitHealthy(task: RunningTask, options: StartTasksOptions): Promise<void> {
     const deadline = Date.now() + options.healthTimeoutSeconds * 1000;
     for (;;) {
-      const ended = task.exit();
-      if (ended !== undefined) {
+      if (task.failed !== undefined) {
         throw new Error(
-          `task ${task.index} of ${options.service} ended (${ended}) before it was healthy. ` +
-            `Its output (${task.logFile}) ends with:\n${logTail(task.logFile, options.secretValues)}`,
+          `${task.failed}. Its output (${task.logFile}) ends with:\n${logTail(task.logFile, options.secretValues)}`,
         );
       }
-      if ((await healthStatus(task.httpPort)) === 200) return;
+      if (task.exit() === undefined && (await healthStatus(task.httpPort)) === 200) return;
       if (Date.now() > deadline) {
         throw new Error(
           `task ${task.index} of ${options.service} did not answer /healthz on port ${task.httpPort} with 200 ` +

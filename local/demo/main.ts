@@ -57,7 +57,14 @@ function quietSdkNodeVersionWarning(): void {
 
 async function main(): Promise<void> {
   quietSdkNodeVersionWarning();
-  const options = parseDemoOptions(process.argv.slice(2));
+  let options;
+  try {
+    options = parseDemoOptions(process.argv.slice(2));
+  } catch (error) {
+    // --help and --version end here with code 0; a bad option with commander's code (1).
+    process.exitCode = (error as { exitCode?: number }).exitCode ?? 2;
+    return;
+  }
   const interactive = !options.yes && process.stdin.isTTY === true;
   try {
     const result = await runDemo(options, terminalOutput(interactive));

@@ -40,8 +40,14 @@ function wholeNumber(min: number, max: number) {
   };
 }
 
-/** Parses `argv` (without `node` and the script); exits with commander's message on a bad option. */
-export function parseDemoOptions(argv: readonly string[]): DemoOptions {
+/**
+ * Parses `argv` (without `node` and the script). A bad option throws commander's error (its message names
+ * the option, the value and the rule), after writing it and the usage to `writeErr`.
+ */
+export function parseDemoOptions(
+  argv: readonly string[],
+  writeErr: (text: string) => void = (text) => process.stderr.write(text),
+): DemoOptions {
   const d = DEFAULT_DEMO_OPTIONS;
   const program = new Command('npm run demo --')
     .description(
@@ -71,6 +77,8 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions {
     )
     .option('-y, --yes', 'apply without asking (the default when standard input is not a terminal)', false)
     .showHelpAfterError()
+    .configureOutput({ writeErr })
+    .exitOverride()
     .parse(argv, { from: 'user' });
   const o = program.opts<{
     eventsPerSecond: number;

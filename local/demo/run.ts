@@ -102,6 +102,7 @@ export async function runDemo(options: DemoOptions, out: DemoOutput): Promise<De
       workingDirectory: projectRoot(),
       logDirectory: path.join(runDirectory, 'logs'),
       httpPortVariable: ENVIRONMENT.httpPort,
+      onTaskEvent: (text) => out.line(`   ! ${text}`),
       onStep: (step) =>
         out.line(
           `   ${SYMBOL[step.action]} ${shortName(step.constructPath, step.address)} (${step.type}): ${step.detail}`,
@@ -215,9 +216,8 @@ function printPlan(graph: StackGraph, applier: LocalApplier, out: DemoOutput): v
   described.forEach((d, i) => {
     out.line(`   ${String(i + 1).padStart(2)}. ${names[i].padEnd(width)}  ${d.locally}`);
   });
-  out.line(
-    `   Destroy order: ${graph.destroyOrder().length} resources, the service first, then the rest in reverse`,
-  );
+  const destroy = graph.destroyOrder().map((a) => shortName(graph.get(a).constructPath, a));
+  out.line(`   Destroy order: ${destroy.join(', ')}`);
 }
 
 /** The construct path without the stack (`Writer/User`): what a reader recognises from the example. */

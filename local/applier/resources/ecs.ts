@@ -74,7 +74,13 @@ export function ecsService(options: ServiceRuntimeOptions): ResourceHandler {
     },
     async destroy(resource, { tasks }) {
       const stopped = await tasks.stop(resource.address);
-      const exits = stopped.map((t) => `task ${t.index} (pid ${t.pid}): ${t.exit() ?? 'running'}`).join(', ');
+      const exits = stopped
+        .map(
+          (t) =>
+            `task ${t.index} (pid ${t.pid}): ${t.exit() ?? 'running'}` +
+            (t.replacements > 0 ? ` (replaced ${t.replacements} time(s) before)` : ''),
+        )
+        .join(', ');
       return `stopped ${stopped.length} exporter process(es): ${exits || 'none were running'}`;
     },
   };
