@@ -46,6 +46,9 @@ export const TASK_MEMORY_MIB = 512;
 /** Tasks of the exporter service (each is one Kafka consumer of the group). */
 export const CONSUMERS = 1;
 
+/** The runtime writes nothing to its file system (runtime/Dockerfile), so the container's root is read-only. */
+export const READONLY_ROOT_FILESYSTEM = true;
+
 /** ECS tasks get no public IP unless asked for. */
 export const ASSIGN_PUBLIC_IP = false;
 

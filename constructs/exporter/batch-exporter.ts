@@ -17,6 +17,7 @@ import {
   CONSUMERS,
   EXPORT_INTERVAL_SECONDS,
   LOG_RETENTION_DAYS,
+  READONLY_ROOT_FILESYSTEM,
   TASK_CPU,
   TASK_MEMORY_MIB,
 } from '../core/secure-defaults';
@@ -214,6 +215,7 @@ export class BatchExporter extends Construct implements IBatchExporter {
           name: CONTAINER_NAME,
           image: image.imageUri,
           essential: true,
+          readonlyRootFilesystem: READONLY_ROOT_FILESYSTEM,
           environment: Object.entries(this.environment).map(([key, value]) => ({ name: key, value })),
           secrets,
           stopTimeout: STOP_TIMEOUT_SECONDS,

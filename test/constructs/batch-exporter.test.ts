@@ -189,6 +189,7 @@ describe('BatchExporter', () => {
     });
     expect(containerOf(task).definition).toMatchObject({
       image: DEMO_IMAGE_URI,
+      readonlyRootFilesystem: true,
       healthCheck: { command: ['CMD', 'node', 'dist/runtime/healthcheck.js'] },
       logConfiguration: { logDriver: 'awslogs' },
     });
