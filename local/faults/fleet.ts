@@ -142,19 +142,19 @@ export class ExporterFleet {
 
   /**
    * Starts an exporter and waits until it is ready; when it exits on its own first, waits for its
-   * replacement instead (the exit stays in `unexpectedExits`).
+   * replacement instead (each gets `timeoutMs`, at most `replacements` of them; the exits stay in
+   * `unexpectedExits`).
    */
-  async startReady(timeoutMs: number): Promise<ExporterProcess> {
-    const deadline = Date.now() + timeoutMs;
+  async startReady(timeoutMs: number, replacements = 3): Promise<ExporterProcess> {
     let exporter = await this.start();
-    for (;;) {
+    for (let replaced = 0; ; replaced++) {
       try {
-        await exporter.ready(Math.max(1, deadline - Date.now()));
+        await exporter.ready(timeoutMs);
         return exporter;
       } catch (error) {
         await Promise.race([exporter.exited, sleep(200)]);
         const replacement = exporter.alive ? undefined : this.replacements.get(exporter);
-        if (!replacement || Date.now() >= deadline) throw error;
+        if (!replacement || replaced >= replacements) throw error;
         exporter = await replacement;
       }
     }

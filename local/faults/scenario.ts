@@ -265,7 +265,8 @@ function exporterEnvironment(
     BATCH_EXPORTER_PATH_PREFIX: names.prefix,
     BATCH_EXPORTER_INTERVAL_SECONDS: String(services.timing.intervalSeconds),
     BATCH_EXPORTER_INCLUDE_EXISTING_EVENTS: 'true',
-    BATCH_EXPORTER_LOG_LEVEL: 'info',
+    // FAULTS_LOG_LEVEL=debug when investigating a failure (logs: the directory the table names).
+    BATCH_EXPORTER_LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'info',
     ...services.timing.environment,
   };
 }
