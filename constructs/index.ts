@@ -10,3 +10,5 @@ export * from './exporter/batch-exporter';
 export * from './s3-batch-export';
 export * as secureDefaults from './core/secure-defaults';
 export { PropProblems } from './core/problems';
+export * from './aspects';
+export { StackGraph, readSynthOutput } from './plan/graph';

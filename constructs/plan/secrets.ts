@@ -19,6 +19,8 @@ export const SECRET_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   aws_db_instance: ['password'],
   aws_rds_cluster: ['master_password'],
   random_password: ['result'],
+  // A short-lived registry password, e.g. for the docker provider's registry_auth.
+  'data.aws_ecr_authorization_token': ['password', 'authorization_token'],
   tls_private_key: ['private_key_pem', 'private_key_openssh', 'private_key_pem_pkcs8'],
 };
 
