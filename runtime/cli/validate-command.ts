@@ -66,7 +66,12 @@ export async function runValidate(
   const deadline = Date.now() + options.retrySeconds * 1000;
   for (let attempt = 1; ; attempt++) {
     try {
-      const store = await S3ObjectStore.create({ sink: config.sink, pathPrefix: config.pathPrefix, logger });
+      const store = await S3ObjectStore.create({
+        sink: config.sink,
+        pathPrefix: config.pathPrefix,
+        logger,
+        requestTimeoutMs: config.sink.requestTimeoutMs,
+      });
       const key = await writeValidationObject(store, config.pathPrefix);
       io.stdout(
         `OK: wrote the empty validation object s3://${config.sink.bucket}/${key} with ${who} ` +

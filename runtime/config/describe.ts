@@ -13,6 +13,8 @@ export function describeConfig(config: ExporterConfig): Record<string, unknown> 
       clientId: config.kafka.clientId,
       groupId: config.kafka.groupId,
       tls: config.kafka.tls,
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs ?? 'default',
+      heartbeatIntervalMs: config.kafka.heartbeatIntervalMs ?? 'default',
       sasl: config.kafka.sasl
         ? {
             mechanism: config.kafka.sasl.mechanism,
@@ -26,6 +28,7 @@ export function describeConfig(config: ExporterConfig): Record<string, unknown> 
       bucket: config.sink.bucket,
       region: config.sink.region ?? 'from GetBucketLocation',
       endpoint: config.sink.endpoint ?? 'AWS S3',
+      requestTimeoutMs: config.sink.requestTimeoutMs ?? 'default',
       credentialSource:
         config.sink.credentials.kind === 'static'
           ? `access key ${config.sink.credentials.accessKeyId}`

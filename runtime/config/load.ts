@@ -70,10 +70,13 @@ const ENVIRONMENT_FIELDS: Partial<
   kafkaSaslUsername: { field: 'kafka.sasl.username', kind: 'string' },
   kafkaSaslPassword: { field: 'kafka.sasl.password', kind: 'string' },
   kafkaSaslRegion: { field: 'kafka.sasl.region', kind: 'string' },
+  kafkaSessionTimeoutMs: { field: 'kafka.sessionTimeoutMs', kind: 'integer' },
+  kafkaHeartbeatIntervalMs: { field: 'kafka.heartbeatIntervalMs', kind: 'integer' },
   sinkBucket: { field: 'sink.bucket', kind: 'string' },
   sinkRegion: { field: 'sink.region', kind: 'string' },
   sinkEndpoint: { field: 'sink.endpoint', kind: 'string' },
   sinkCredentialsFile: { field: 'sink.credentialsFile', kind: 'string' },
+  sinkRequestTimeoutMs: { field: 'sink.requestTimeoutMs', kind: 'integer' },
   pathPrefix: { field: 'pathPrefix', kind: 'string' },
   intervalSeconds: { field: 'intervalSeconds', kind: 'integer' },
   includeExistingEvents: { field: 'includeExistingEvents', kind: 'boolean' },
@@ -429,6 +432,22 @@ function bucketRuleProblems(input: ExporterConfigInput, assembly: InputAssembly)
   ];
 }
 
+/** kafkajs needs heartbeats well inside the session timeout, or every member looks dead. */
+function timingProblems(input: ExporterConfigInput, assembly: InputAssembly): ConfigProblem[] {
+  const heartbeat = input.kafka?.heartbeatIntervalMs;
+  const session = input.kafka?.sessionTimeoutMs ?? 30_000;
+  if (typeof heartbeat !== 'number' || typeof session !== 'number' || heartbeat < session) return [];
+  return [
+    problem({
+      field: 'kafka.heartbeatIntervalMs',
+      source: assembly.sourceOf('kafka.heartbeatIntervalMs'),
+      problem: `is not below kafka.sessionTimeoutMs (${session}), so the group would drop every member`,
+      shown: displayValue(heartbeat),
+      fix: `set ${ENVIRONMENT.kafkaHeartbeatIntervalMs} to about a third of the session timeout (${Math.floor(session / 3)})`,
+    }),
+  ];
+}
+
 function saslProblems(
   input: ExporterConfigInput,
   assembly: InputAssembly,
@@ -557,6 +576,7 @@ function sinkConfig(input: ExporterConfigInput, credentials: SinkCredentials): S
     ...(sink.region !== undefined && { region: sink.region }),
     ...(sink.endpoint !== undefined && { endpoint: sink.endpoint }),
     credentials,
+    ...(sink.requestTimeoutMs !== undefined && { requestTimeoutMs: sink.requestTimeoutMs }),
   };
 }
 
@@ -572,6 +592,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): L
     ...schemaProblems(validateFull, assembly.input, assembly),
     ...bucketRuleProblems(input, assembly),
     ...saslProblems(input, assembly, env),
+    ...timingProblems(input, assembly),
   ];
   const { credentials, problems: credentialProblems } = sinkCredentials(input, assembly, env);
   problems.push(...credentialProblems);
@@ -588,6 +609,8 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): L
       clientId: kafka.clientId ?? `batch-exporter-${exporterName}`,
       groupId: kafka.groupId ?? `batch-exporter-${exporterName}`,
       tls: kafka.tls ?? false,
+      ...(kafka.sessionTimeoutMs !== undefined && { sessionTimeoutMs: kafka.sessionTimeoutMs }),
+      ...(kafka.heartbeatIntervalMs !== undefined && { heartbeatIntervalMs: kafka.heartbeatIntervalMs }),
       ...(sasl && {
         sasl: {
           mechanism: sasl.mechanism as SaslMechanism,

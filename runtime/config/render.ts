@@ -20,6 +20,8 @@ export interface RenderableConfig {
       readonly username?: string;
       readonly region?: string;
     };
+    readonly sessionTimeoutMs?: number;
+    readonly heartbeatIntervalMs?: number;
   };
   readonly sink: {
     readonly bucket: string;
@@ -27,6 +29,7 @@ export interface RenderableConfig {
     readonly endpoint?: string;
     /** A path inside the container; usually the credentials come from the BATCH_EXPORTER_SINK_CREDENTIALS secret. */
     readonly credentialsFile?: string;
+    readonly requestTimeoutMs?: number;
   };
   readonly pathPrefix?: string;
   readonly intervalSeconds?: number;
@@ -52,10 +55,13 @@ export function renderEnvironment(config: RenderableConfig): Record<string, stri
     [ENVIRONMENT.kafkaSaslMechanism, config.kafka.sasl?.mechanism],
     [ENVIRONMENT.kafkaSaslUsername, config.kafka.sasl?.username],
     [ENVIRONMENT.kafkaSaslRegion, config.kafka.sasl?.region],
+    [ENVIRONMENT.kafkaSessionTimeoutMs, config.kafka.sessionTimeoutMs],
+    [ENVIRONMENT.kafkaHeartbeatIntervalMs, config.kafka.heartbeatIntervalMs],
     [ENVIRONMENT.sinkBucket, config.sink.bucket],
     [ENVIRONMENT.sinkRegion, config.sink.region],
     [ENVIRONMENT.sinkEndpoint, config.sink.endpoint],
     [ENVIRONMENT.sinkCredentialsFile, config.sink.credentialsFile],
+    [ENVIRONMENT.sinkRequestTimeoutMs, config.sink.requestTimeoutMs],
     [ENVIRONMENT.pathPrefix, config.pathPrefix],
     [ENVIRONMENT.intervalSeconds, config.intervalSeconds],
     [ENVIRONMENT.includeExistingEvents, config.includeExistingEvents],

@@ -93,6 +93,19 @@ export const CONFIG_SCHEMA = {
           type: 'boolean',
           description: 'true or false: connect to the brokers with TLS (default false)',
         },
+        sessionTimeoutMs: {
+          type: 'integer',
+          minimum: 3000,
+          maximum: 300000,
+          description:
+            "milliseconds before the group gives a silent member's partitions to others, 3000 to 300000 (default 30000)",
+        },
+        heartbeatIntervalMs: {
+          type: 'integer',
+          minimum: 100,
+          maximum: 100000,
+          description: 'milliseconds between heartbeats, below sessionTimeoutMs (default 3000)',
+        },
         sasl: {
           type: 'object',
           additionalProperties: false,
@@ -140,6 +153,13 @@ export const CONFIG_SCHEMA = {
           type: 'string',
           pattern: '^https?://[^\\s/]+(/[^\\s]*)?$',
           description: 'the URL of an S3-compatible endpoint, e.g. "http://127.0.0.1:9000" (default: AWS S3)',
+        },
+        requestTimeoutMs: {
+          type: 'integer',
+          minimum: 100,
+          maximum: 600000,
+          description:
+            'milliseconds before one S3 request is abandoned and retried, 100 to 600000 (default 30000)',
         },
         credentialsFile: {
           type: 'string',
@@ -196,8 +216,16 @@ export interface ExporterConfigInput {
     groupId?: string;
     tls?: boolean;
     sasl?: { mechanism?: string; username?: string; password?: string; region?: string };
+    sessionTimeoutMs?: number;
+    heartbeatIntervalMs?: number;
   };
-  sink?: { bucket?: string; region?: string; endpoint?: string; credentialsFile?: string };
+  sink?: {
+    bucket?: string;
+    region?: string;
+    endpoint?: string;
+    credentialsFile?: string;
+    requestTimeoutMs?: number;
+  };
   pathPrefix?: string;
   intervalSeconds?: number;
   includeExistingEvents?: boolean;

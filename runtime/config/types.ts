@@ -19,11 +19,14 @@
  * | BATCH_EXPORTER_KAFKA_SASL_USERNAME       | kafka.sasl.username                 |
  * | BATCH_EXPORTER_KAFKA_SASL_PASSWORD *     | kafka.sasl.password                 |
  * | BATCH_EXPORTER_KAFKA_SASL_REGION         | kafka.sasl.region (aws-msk-iam; default AWS_REGION) |
+ * | BATCH_EXPORTER_KAFKA_SESSION_TIMEOUT_MS  | kafka.sessionTimeoutMs              |
+ * | BATCH_EXPORTER_KAFKA_HEARTBEAT_INTERVAL_MS | kafka.heartbeatIntervalMs         |
  * | BATCH_EXPORTER_SINK_BUCKET               | sink.bucket                         |
  * | BATCH_EXPORTER_SINK_REGION               | sink.region                         |
  * | BATCH_EXPORTER_SINK_ENDPOINT             | sink.endpoint                       |
  * | BATCH_EXPORTER_SINK_CREDENTIALS *        | sink.credentials, as the JSON `aws iam create-access-key` prints |
  * | BATCH_EXPORTER_SINK_CREDENTIALS_FILE     | sink.credentials, from a file of that same JSON shape |
+ * | BATCH_EXPORTER_SINK_REQUEST_TIMEOUT_MS   | sink.requestTimeoutMs               |
  * | BATCH_EXPORTER_PATH_PREFIX               | pathPrefix                          |
  * | BATCH_EXPORTER_INTERVAL_SECONDS          | intervalSeconds                     |
  * | BATCH_EXPORTER_INCLUDE_EXISTING_EVENTS   | includeExistingEvents (true/false)  |
@@ -53,6 +56,10 @@ export interface KafkaConfig {
   readonly groupId: string;
   readonly tls: boolean;
   readonly sasl?: KafkaSaslConfig;
+  /** How long the group waits for a silent member before rebalancing its partitions. Default: kafkajs's 30000. */
+  readonly sessionTimeoutMs?: number;
+  /** Below sessionTimeoutMs (a third of it is usual). Default: kafkajs's 3000. */
+  readonly heartbeatIntervalMs?: number;
 }
 
 export type SinkCredentials =
@@ -66,6 +73,8 @@ export interface SinkConfig {
   /** An S3-compatible endpoint (path-style addressing is used with it). */
   readonly endpoint?: string;
   readonly credentials: SinkCredentials;
+  /** One S3 request's timeout before it is abandoned and retried. Default: the store's 30000. */
+  readonly requestTimeoutMs?: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';

@@ -87,6 +87,37 @@ describe('loadConfig', () => {
     });
   });
 
+  test('reads the timing knobs of the consumer group and of S3 requests', () => {
+    const { config } = loadConfig({
+      ...MINIMAL,
+      [ENVIRONMENT.kafkaSessionTimeoutMs]: '6000',
+      [ENVIRONMENT.kafkaHeartbeatIntervalMs]: '1000',
+      [ENVIRONMENT.sinkRequestTimeoutMs]: '3000',
+    });
+    expect(config?.kafka).toMatchObject({ sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 });
+    expect(config?.sink.requestTimeoutMs).toBe(3000);
+  });
+
+  test('fails when heartbeats are not below the session timeout, suggesting a third of it', () => {
+    expect(
+      messages(
+        loadConfig({
+          ...MINIMAL,
+          [ENVIRONMENT.kafkaSessionTimeoutMs]: '6000',
+          [ENVIRONMENT.kafkaHeartbeatIntervalMs]: '6000',
+          [ENVIRONMENT.sinkRequestTimeoutMs]: '10',
+        }),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^sink\.requestTimeoutMs \(BATCH_EXPORTER_SINK_REQUEST_TIMEOUT_MS\) is out of range \(must be >= 100\) \(got 10\)/,
+      ),
+      'kafka.heartbeatIntervalMs (BATCH_EXPORTER_KAFKA_HEARTBEAT_INTERVAL_MS) is not below kafka.sessionTimeoutMs (6000), so ' +
+        'the group would drop every member (got 6000). Fix: set BATCH_EXPORTER_KAFKA_HEARTBEAT_INTERVAL_MS to about a third of ' +
+        'the session timeout (2000)',
+    ]);
+  });
+
   test('reads the JSON file, and the environment overrides it', () => {
     const file = writeJson('config.json', {
       exporterName: 'from-file',
