@@ -116,6 +116,7 @@ class Exporter {
         sink: config.sink,
         pathPrefix: config.pathPrefix,
         logger: this.logger,
+        requestTimeoutMs: config.sink.requestTimeoutMs,
         observer: {
           onRetry: (operation, kind) => {
             this.metrics.onRetry(operation, kind);
@@ -136,6 +137,8 @@ class Exporter {
         topic: config.stream.topic,
         fromBeginning: config.includeExistingEvents,
         logger: this.logger,
+        sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+        heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
       });
     const consumer = factory.createGroupConsumer();
     this.consumer = consumer;
