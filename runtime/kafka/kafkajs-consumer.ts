@@ -29,6 +29,11 @@ export interface KafkaJsConsumerOptions {
   readonly sessionTimeoutMs?: number;
   /** @default 3000 */
   readonly heartbeatIntervalMs?: number;
+  /**
+   * How long a fetch waits on the broker for new records; also bounds how long leaving the group takes.
+   * @default 1000
+   */
+  readonly maxWaitTimeMs?: number;
 }
 
 /** Errors with which the group coordinator refuses a member's commit: the member lost its partitions. */
@@ -38,6 +43,10 @@ const FENCING_ERRORS = new Set([
   'UNKNOWN_MEMBER_ID',
   'FENCED_INSTANCE_ID',
 ]);
+
+/** Restarts after non-retriable crashes before giving up, counted since the last successful join. */
+const MAX_RESTARTS_WITHOUT_JOIN = 3;
+const RESTART_DELAY_MS = 1_000;
 
 /** kafkajs-backed clients: the only module that consumes with kafkajs. */
 export class KafkaJsConsumerFactory implements ConsumerFactory {
@@ -90,6 +99,8 @@ class KafkaJsGroupConsumer implements GroupConsumer {
   private readonly admin: Admin;
   private generation = 0;
   private assigned = false;
+  private restarts = 0;
+  private stopping = false;
   private readonly groupId: string;
 
   constructor(
@@ -101,6 +112,7 @@ class KafkaJsGroupConsumer implements GroupConsumer {
       groupId: this.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
       // The consumer restarts itself after retriable crashes; a non-retriable one is reported through
       // onCrash(restarting: false) and ends the exporter.
       retry: { retries: 5 },
@@ -109,10 +121,11 @@ class KafkaJsGroupConsumer implements GroupConsumer {
   }
 
   async start(handlers: GroupHandlers): Promise<void> {
-    const { topic } = this.options;
+    const { topic, logger } = this.options;
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.generation++;
       this.assigned = true;
+      this.restarts = 0;
       handlers.onAssigned(
         [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b),
         this.generation,
@@ -125,11 +138,38 @@ class KafkaJsGroupConsumer implements GroupConsumer {
     this.consumer.on(this.consumer.events.STOP, unassigned);
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.assigned = false;
-      handlers.onCrash(payload.error, payload.restart);
+      const error = payload.error;
+      const details = { error: error.message, type: errorType(error), name: error.name };
+      if (payload.restart) {
+        handlers.onCrash(error, true);
+        return;
+      }
+      // kafkajs gives up on errors it deems non-retriable (e.g. a broker answer it did not expect during a
+      // rebalance). Rejoining is safe (every join restarts from committed offsets), so try a few times before
+      // reporting the crash as final: a consumer never sits idle, it consumes or the exporter exits.
+      if (this.stopping || this.restarts >= MAX_RESTARTS_WITHOUT_JOIN) {
+        logger.error({ ...details, restarts: this.restarts }, 'the Kafka consumer crashed for good');
+        handlers.onCrash(error, false);
+        return;
+      }
+      this.restarts++;
+      logger.warn({ ...details, restart: this.restarts }, 'the Kafka consumer crashed; restarting it');
+      handlers.onCrash(error, true);
+      setTimeout(() => {
+        if (this.stopping) return;
+        this.run(handlers).catch((restartError: Error) => {
+          logger.error({ error: restartError.message }, 'the Kafka consumer could not be restarted');
+          handlers.onCrash(restartError, false);
+        });
+      }, RESTART_DELAY_MS * this.restarts);
     });
     await this.admin.connect();
+    await this.run(handlers);
+  }
+
+  private async run(handlers: GroupHandlers): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning });
+    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: this.options.fromBeginning });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
@@ -210,6 +250,7 @@ class KafkaJsGroupConsumer implements GroupConsumer {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     this.assigned = false;
     await Promise.allSettled([this.consumer.disconnect(), this.admin.disconnect()]);
   }
@@ -239,6 +280,7 @@ class KafkaJsRangeReader implements RangeReader {
       groupId: `${this.options.kafka.groupId}.recovery.${randomUUID()}`,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 1_000,
       retry: { retries: 5 },
     });
     try {

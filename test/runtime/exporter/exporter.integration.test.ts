@@ -1,6 +1,10 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { clickstreamEvent } from '../../../local/clickstream';
 import { LocalServices, startLocalServices } from '../../../local';
 import { startExporter } from '../../../runtime/exporter';
+import { decodeCommitMetadata } from '../../../runtime/exporter/commit-metadata';
+import { ObjectStore, StorePermanentError } from '../../../runtime/storage/object-store';
+import { S3ObjectStore } from '../../../runtime/storage/s3-store';
 import {
   DATA_KEY,
   countEventIds,
@@ -10,8 +14,27 @@ import {
   partitionsOf,
   produce,
   readObjects,
+  testDeps,
+  groupProgress,
   waitUntilCaughtUp,
 } from '../support/exporter-harness';
+
+const CANARY = 'CANARY-secret-7f3a9c1e-never-log-me';
+
+function events(count: number, runId: string): string[] {
+  return Array.from({ length: count }, (_, i) => JSON.stringify(clickstreamEvent(i, runId)));
+}
+
+function dataObjects<T extends { key: string }>(objects: readonly T[]): T[] {
+  return objects.filter((o) => !o.key.includes('.strm_test_') && !o.key.includes('_invalid/'));
+}
+
+function expectExactlyOnce(counts: Map<string, number>, runId: string, count: number): void {
+  expect(counts.size).toBe(count);
+  const duplicated = [...counts].filter(([, n]) => n !== 1).map(([id]) => id);
+  expect(duplicated).toEqual([]);
+  for (let i = 0; i < count; i++) expect(counts.has(`${runId}-${i}`)).toBe(true);
+}
 
 describe('startExporter on the local Kafka and S3', () => {
   let services: LocalServices;
@@ -23,6 +46,10 @@ describe('startExporter on the local Kafka and S3', () => {
         topics: [
           { name: 'clicks', partitions: 5 },
           { name: 'restart', partitions: 5 },
+          { name: 'split', partitions: 6 },
+          { name: 'malformed', partitions: 2 },
+          { name: 'recovery', partitions: 3 },
+          { name: 'sizes', partitions: 2 },
         ],
       },
     });
@@ -33,7 +60,6 @@ describe('startExporter on the local Kafka and S3', () => {
     await createBucket(services, 'exactly-once');
     const events = Array.from({ length: 10_000 }, (_, i) => JSON.stringify(clickstreamEvent(i, 'bulk')));
     await produce(services, 'clicks', events, 5);
-    const { logger } = memoryLogger();
     const config = localConfig(services, {
       topic: 'clicks',
       groupId: 'bulk',
@@ -41,7 +67,7 @@ describe('startExporter on the local Kafka and S3', () => {
       pathPrefix: 'events/clicks',
       intervalSeconds: 2,
     });
-    const exporter = await startExporter(config, { logger });
+    const exporter = await startExporter(config, testDeps(config));
     await exporter.ready;
     const progress = await waitUntilCaughtUp(services, 'bulk', 'clicks');
     await exporter.stop();
@@ -66,5 +92,206 @@ describe('startExporter on the local Kafka and S3', () => {
     for (const [partition, high] of progress.high) {
       expect(progress.committed.get(partition)?.offset).toBe(high);
     }
+  });
+
+  test('keeps the canary secret out of every log line, including the fatal error of a missing bucket', async () => {
+    const { logger, lines } = memoryLogger('debug');
+    const config = localConfig(services, {
+      topic: 'clicks',
+      groupId: 'canary',
+      bucket: 'no-such-bucket-for-canary',
+      credentials: { accessKeyId: 'local', secretAccessKey: CANARY },
+    });
+    const exporter = await startExporter(config, { logger });
+    await expect(exporter.ready).rejects.toThrow(/Bucket 'no-such-bucket-for-canary' does not exist/);
+    await expect(exporter.stopped).rejects.toBeInstanceOf(StorePermanentError);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toContain(CANARY);
+    expect(lines.join('\n')).not.toContain(Buffer.from(CANARY).toString('base64'));
+  });
+
+  test('two exporters in one group split the partitions and name only their own', async () => {
+    await createBucket(services, 'split');
+    await produce(services, 'split', events(3000, 'split'), 6);
+    const config = localConfig(services, {
+      topic: 'split',
+      groupId: 'split',
+      bucket: 'split',
+      intervalSeconds: 1,
+    });
+    const first = await startExporter(config, testDeps(config));
+    const second = await startExporter(config, testDeps(config));
+    await Promise.all([first.ready, second.ready]);
+    await waitUntilCaughtUp(services, 'split', 'split');
+    await Promise.all([first.stop(), second.stop()]);
+
+    const objects = dataObjects(await readObjects(services.aws.s3(), 'split'));
+    expectExactlyOnce(countEventIds(objects), 'split', 3000);
+    const owners = new Map<number, Set<string>>();
+    for (const object of objects) {
+      const ids = object.body.toString().split('\n').filter(Boolean);
+      expect(ids.length).toBeGreaterThan(0);
+      for (const partition of partitionsOf(object.key)) {
+        owners.set(partition, new Set([...(owners.get(partition) ?? []), object.key.split('---')[1]]));
+      }
+    }
+    const partitionSets = new Set(objects.map((o) => o.key.split('---')[1].replace(/(\.\d+)?\.jsonl$/, '')));
+    // Each consumer owned a fixed set of partitions from the start: two disjoint sets cover all six.
+    const sets = [...partitionSets].map((set) => set.split('-').map(Number));
+    const all = sets.flat();
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(sets.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('stopping mid-interval stores what it holds; a restart continues without loss or duplicates', async () => {
+    await createBucket(services, 'restart');
+    const config = localConfig(services, {
+      topic: 'restart',
+      groupId: 'restart',
+      bucket: 'restart',
+      pathPrefix: 'r',
+      intervalSeconds: 30,
+    });
+    const all = events(4000, 'restart');
+    await produce(services, 'restart', all.slice(0, 2000), 5);
+    const first = await startExporter(config, testDeps(config));
+    await first.ready;
+    // A 30 s interval: nothing is due yet, so stop() must store the open batch itself.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await first.stop();
+    const afterStop = await groupProgress(services, 'restart', 'restart');
+    for (const [partition, high] of afterStop.high)
+      expect(afterStop.committed.get(partition)?.offset).toBe(high);
+
+    await produce(services, 'restart', all.slice(2000), 5);
+    const second = await startExporter({ ...config, intervalSeconds: 1 }, testDeps(config));
+    await second.ready;
+    await waitUntilCaughtUp(services, 'restart', 'restart');
+    await second.stop();
+    const counts = countEventIds(dataObjects(await readObjects(services.aws.s3(), 'restart', 'r/')));
+    expect(counts.size).toBe(4000);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  test('exports malformed records to _invalid/ with their payload, next to the valid ones', async () => {
+    await createBucket(services, 'malformed');
+    const values: Array<string | Buffer | null> = [
+      '{"eventId":"ok-0"}',
+      Buffer.from([0xc3, 0x28]),
+      'not json',
+      '[1,2,3]',
+      '{"eventId":"ok-1"}',
+      '42',
+    ];
+    await produce(services, 'malformed', values, 2);
+    const config = localConfig(services, {
+      topic: 'malformed',
+      groupId: 'malformed',
+      bucket: 'malformed',
+      pathPrefix: 'm',
+    });
+    const exporter = await startExporter(config, testDeps(config));
+    await exporter.ready;
+    await waitUntilCaughtUp(services, 'malformed', 'malformed');
+    await exporter.stop();
+
+    const objects = await readObjects(services.aws.s3(), 'malformed', 'm/');
+    const invalid = objects.filter((o) => o.key.startsWith('m/_invalid/'));
+    const data = dataObjects(objects);
+    expect(countEventIds(data)).toEqual(
+      new Map([
+        ['ok-0', 1],
+        ['ok-1', 1],
+      ]),
+    );
+    for (const object of invalid) {
+      expect(object.key.replace('m/_invalid/', 'm/')).toMatch(DATA_KEY);
+    }
+    const lines = invalid.flatMap((o) =>
+      o.body
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    );
+    expect(lines).toHaveLength(4);
+    const payloads = lines.map((l) => Buffer.from(l.payload, 'base64'));
+    expect(payloads.map((p) => p.toString('hex')).sort()).toEqual(
+      [Buffer.from([0xc3, 0x28]), Buffer.from('not json'), Buffer.from('[1,2,3]'), Buffer.from('42')]
+        .map((p) => p.toString('hex'))
+        .sort(),
+    );
+    for (const line of lines) {
+      expect(line).toMatchObject({
+        topic: 'malformed',
+        partition: expect.any(Number),
+        offset: expect.stringMatching(/^\d+$/),
+      });
+      expect(line.timestamp).toMatch(/^\d+$/);
+      expect(line.error).toMatch(/expected a/);
+    }
+  });
+
+  test('completes the recorded object after a crash between intent and upload, under the same key', async () => {
+    await createBucket(services, 'recovery');
+    await produce(services, 'recovery', events(900, 'recovery'), 3);
+    const config = localConfig(services, { topic: 'recovery', groupId: 'recovery', bucket: 'recovery' });
+    const real = await S3ObjectStore.create({ sink: config.sink, logger: memoryLogger().logger });
+    // The first exporter "crashes" at its first data upload: the intent is committed, nothing stored.
+    const crashing: ObjectStore = {
+      bucket: 'recovery',
+      putIfAbsent: async (key, body) => {
+        if (key.includes('.strm_test_')) return real.putIfAbsent(key, body);
+        throw new StorePermanentError('simulated crash before the upload', 'rejected', 'recovery', key);
+      },
+    };
+    const first = await startExporter(config, { ...testDeps(config), store: crashing });
+    await expect(first.stopped).rejects.toThrow('simulated crash before the upload');
+    const recorded = await groupProgress(services, 'recovery', 'recovery');
+    const intents = [...recorded.committed.values()].map((c) => decodeCommitMetadata(c.metadata).intent);
+    const key = intents.find((i) => i !== undefined)?.key;
+    expect(key).toMatch(DATA_KEY);
+
+    const second = await startExporter(config, testDeps(config));
+    await second.ready;
+    await waitUntilCaughtUp(services, 'recovery', 'recovery');
+    await second.stop();
+    const objects = dataObjects(await readObjects(services.aws.s3(), 'recovery'));
+    expect(objects.map((o) => o.key)).toContain(key);
+    expectExactlyOnce(countEventIds(objects), 'recovery', 900);
+    const after = await groupProgress(services, 'recovery', 'recovery');
+    for (const { metadata } of after.committed.values())
+      expect(decodeCommitMetadata(metadata).intent).toBeUndefined();
+  });
+
+  test('splits an interval at the maximum object size with numbered parts', async () => {
+    await createBucket(services, 'sizes');
+    await produce(services, 'sizes', events(400, 'sizes'), 2);
+    const maxObjectBytes = 20_000;
+    const config = localConfig(services, {
+      topic: 'sizes',
+      groupId: 'sizes',
+      bucket: 'sizes',
+      maxObjectBytes,
+      intervalSeconds: 30,
+    });
+    const exporter = await startExporter(config, testDeps(config));
+    await exporter.ready;
+    await waitUntilCaughtUp(services, 'sizes', 'sizes');
+    await exporter.stop();
+    const objects = dataObjects(await readObjects(services.aws.s3(), 'sizes'));
+    expect(objects.length).toBeGreaterThan(5);
+    for (const object of objects) {
+      expect(object.key).toMatch(DATA_KEY);
+      expect(object.body.length).toBeLessThanOrEqual(maxObjectBytes);
+    }
+    expect(new Set(objects.map((o) => o.key)).size).toBe(objects.length);
+    expect(objects.some((o) => /\.\d+\.jsonl$/.test(o.key))).toBe(true);
+    expectExactlyOnce(countEventIds(objects), 'sizes', 400);
+    const sample = await services.aws
+      .s3()
+      .send(new GetObjectCommand({ Bucket: 'sizes', Key: objects[0].key }));
+    expect(sample.ContentType).toBe('application/x-ndjson');
   });
 });

@@ -3,6 +3,8 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client }
 import { Kafka, logLevel } from 'kafkajs';
 import pino, { Logger } from 'pino';
 import type { ExporterConfig } from '../../../runtime/config/types';
+import type { ExporterDeps } from '../../../runtime/exporter';
+import { KafkaJsConsumerFactory } from '../../../runtime/kafka/kafkajs-consumer';
 import type { AwsCredentials, LocalServices } from '../../../local';
 
 /** A pino logger writing JSON lines into memory, so tests can read what the exporter logged. */
@@ -11,6 +13,8 @@ export function memoryLogger(level: pino.Level = 'info'): { logger: Logger; line
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       lines.push(...chunk.toString().split('\n').filter(Boolean));
+      // Set EXPORTER_TEST_LOGS=1 to watch the exporters of a failing test.
+      if (process.env.EXPORTER_TEST_LOGS) process.stderr.write(chunk);
       done();
     },
   });
@@ -50,6 +54,26 @@ export function localConfig(services: LocalServices, overrides: ConfigOverrides)
     httpPort: 0,
     logLevel: 'info',
   };
+}
+
+/**
+ * Exporter collaborators for tests: a short session timeout, because the local mock broker only rebalances
+ * a group a former member left once that member's session timed out.
+ */
+export function testDeps(
+  config: ExporterConfig,
+  level: pino.Level = 'info',
+): ExporterDeps & { lines: string[] } {
+  const { logger, lines } = memoryLogger(level);
+  const consumerFactory = new KafkaJsConsumerFactory({
+    kafka: config.kafka,
+    topic: config.stream.topic,
+    fromBeginning: config.includeExistingEvents,
+    logger,
+    sessionTimeoutMs: 6_000,
+    heartbeatIntervalMs: 1_000,
+  });
+  return { logger, lines, consumerFactory };
 }
 
 export async function createBucket(services: LocalServices, bucket: string): Promise<void> {
