@@ -53,9 +53,10 @@ export async function runValidate(
   }
   const { config } = loaded;
   const scrub = createScrubber(secretsOf(config));
-  // Progress and retries as JSON lines on stderr (level warn unless configured lower); the verdict on stdout.
+  // The verdict below says everything a user needs; the store's JSON log lines (S3 retries, refusals) go to
+  // stderr only when BATCH_EXPORTER_LOG_LEVEL asks for them.
   const logger = createLogger({
-    level: config.logLevel === 'info' ? 'warn' : config.logLevel,
+    level: env[ENVIRONMENT.logLevel] ? config.logLevel : 'fatal',
     destination: { write: (line: string) => io.stderr(scrub(line)) },
   });
   const who =
@@ -132,7 +133,8 @@ export function validateCommand(io: CliIo, setExitCode: (code: number) => Promis
       'after',
       '\nExample:\n  aws iam create-access-key --user-name strm-export-demo > s3.json\n' +
         '  batch-exporter validate --bucket strmprivacy-export-demo --prefix events --credentials-file s3.json --retry-seconds 30\n' +
-        '\nExit codes: 0 written, 1 S3 refused (the message names the missing permission), 2 bad input.\n',
+        '\nExit codes: 0 written, 1 S3 refused (the message names the missing permission), 2 bad input.\n' +
+        'Set BATCH_EXPORTER_LOG_LEVEL=warn to also see S3 retries as JSON lines on stderr.\n',
     )
     .action(async (options: ValidateOptions) => setExitCode(await runValidate(options, io)));
 }
