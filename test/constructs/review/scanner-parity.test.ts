@@ -8,6 +8,7 @@ import path from 'node:path';
 
 import { StackGraph } from '../../../constructs/plan/graph';
 import { containersOf } from '../../../constructs/plan/ecs';
+import { decodeJsonAttribute } from '../../../constructs/plan/encoded-json';
 import { policyGrants, refTo } from '../../../constructs/plan/iam';
 import { secretReferencesIn } from '../../../constructs/plan/secrets';
 import { tlsOnlyBuckets } from '../../../constructs/aspects/secure-buckets';
@@ -216,6 +217,19 @@ function ecrScanOnPush(): void {
     expect(r.image_scanning_configuration).toEqual({ scan_on_push: true });
 }
 
+function ecsReadonlyRootFilesystem(): void {
+  const definitions = blocks('aws_ecs_task_definition').map((td) =>
+    decodeJsonAttribute(td.container_definitions),
+  );
+  expect(definitions.length).toBeGreaterThan(0);
+  for (const decoded of definitions) {
+    if (!decoded.ok) throw new Error(decoded.reason);
+    for (const container of decoded.value as { readonlyRootFilesystem?: boolean }[]) {
+      expect(container.readonlyRootFilesystem).toBe(true);
+    }
+  }
+}
+
 /** The assertions by row key. */
 const ASSERTIONS: Record<string, () => void> = {
   's3-public-access-block': s3PublicAccessBlock,
@@ -236,6 +250,7 @@ const ASSERTIONS: Record<string, () => void> = {
   'ecs-fargate-latest': ecsFargateLatest,
   'ecs-logging': ecsLogging,
   'ecs-not-privileged': ecsNotPrivileged,
+  'ecs-readonly-root-filesystem': ecsReadonlyRootFilesystem,
   'logs-retention': logsRetention,
   'ecr-immutable-tags': ecrImmutableTags,
   'ecr-scan-on-push': ecrScanOnPush,
