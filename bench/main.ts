@@ -4,7 +4,7 @@
  * one process tree on one broker and one moto_server, on data preloaded once.
  *
  *   node dist/bench/main.js [--profile full|quick|smoke] [--out DIR] [--raw DIR] [--skip-synth]
- *                           [--cpu-prof] [--note TEXT ...]
+ *                           [--only main|partitions|consumers|intervals|synth ...] [--cpu-prof] [--note TEXT ...]
  *
  * Prints a table, writes DIR/results.json and DIR/throughput-rss.svg (DIR defaults to bench/), and keeps
  * each exporter process's log and /metrics snapshot under bench/raw/ (gitignored).
@@ -35,6 +35,8 @@ export interface BenchOptions {
   /** Where logs, metrics snapshots and CPU profiles go. */
   readonly rawDir: string;
   readonly skipSynth: boolean;
+  /** Run only these parts (the main comparison always runs); all when empty. */
+  readonly only: readonly BenchPart[];
   /** Profile the main exporter run with `node --cpu-prof`. */
   readonly cpuProfile: boolean;
   readonly notes: readonly string[];
@@ -44,6 +46,10 @@ export interface BenchOptions {
 }
 
 const BUCKET = 'bench-exports';
+
+/** The parts of a run, for `--only`; the main comparison always runs (`--only main`: nothing else). */
+export const BENCH_PARTS = ['main', 'partitions', 'consumers', 'intervals', 'synth'] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const started = performance.now();
@@ -56,12 +62,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   fs.mkdirSync(options.rawDir, { recursive: true });
   fs.mkdirSync(options.outDir, { recursive: true });
   const { profile } = options;
+  const runs = (part: BenchPart) => options.only.length === 0 || options.only.includes(part);
+  const partitionGrowth = runs('partitions') ? profile.partitionGrowth : [];
   const date = new Date().toISOString();
 
-  const plans: TopicPlan[] = [
-    profile.main,
-    ...profile.partitionGrowth.filter((plan) => plan !== profile.main),
-  ];
+  const plans: TopicPlan[] = [profile.main, ...partitionGrowth.filter((plan) => plan !== profile.main)];
   log(
     `starting the local broker (${plans.map((p) => `${p.name}:${p.partitions}`).join(' ')}) and moto_server`,
   );
@@ -103,7 +108,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const preloadDir = fs.mkdtempSync(path.join(options.rawDir, 'preload-'));
     const topics = new Map<string, PreloadedTopic>();
     for (const plan of plans) {
-      const topic = await preloadTopic(kafka.bootstrap, plan, preloadDir, `run${Date.now()}`);
+      // Event ids only need to be unique within a run (each run has a new broker): keep them short, so
+      // events stay the seed's size.
+      const topic = await preloadTopic(kafka.bootstrap, plan, preloadDir, 'e');
       topics.set(plan.name, topic);
       log(
         `preloaded ${plan.name}: ${topic.events} events, ${(topic.valueBytes / 1e6).toFixed(1)} MB in ${topic.seconds.toFixed(1)} s`,
@@ -166,7 +173,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     };
 
     const partitions: PartitionGrowthPoint[] = [];
-    for (const plan of profile.partitionGrowth) {
+    for (const plan of partitionGrowth) {
       const topic = topics.get(plan.name)!;
       partitions.push(
         plan === profile.main
@@ -180,15 +187,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       );
     }
     const consumers: ExporterMeasurement[] = [];
-    for (const count of profile.consumerCounts) {
+    for (const count of runs('consumers') ? profile.consumerCounts : []) {
       consumers.push(count === 1 ? main.exporter : await exporter(mainTopic, count, interval));
     }
     const intervals: ExporterMeasurement[] = [];
-    for (const seconds of profile.intervalsSeconds) {
+    for (const seconds of runs('intervals') ? profile.intervalsSeconds : []) {
       intervals.push(seconds === interval ? main.exporter : await exporter(mainTopic, 1, seconds));
     }
     const synth: SynthMeasurement[] = [];
-    if (!options.skipSynth) {
+    if (!options.skipSynth && runs('synth')) {
       for (const count of profile.synthExporterCounts) {
         const result = await measureSynth(count);
         log(`synth ${count} exporters: ${result.seconds} s (${result.resources} resources)`);
@@ -233,6 +240,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       out: { type: 'string' },
       raw: { type: 'string' },
       'skip-synth': { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true, default: [] },
       'cpu-prof': { type: 'boolean', default: false },
       note: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
@@ -242,13 +250,19 @@ function parseOptions(argv: readonly string[]): BenchOptions {
   if (values.help) {
     process.stdout.write(
       'usage: npm run bench -- [--profile full|quick|smoke | --quick | --smoke] [--out DIR] [--raw DIR]\n' +
-        '                        [--skip-synth] [--cpu-prof] [--note TEXT]...\n',
+        `                        [--only ${BENCH_PARTS.join('|')}]... [--skip-synth] [--cpu-prof] [--note TEXT]...\n`,
     );
     process.exit(0);
   }
   const name = (values.smoke ? 'smoke' : values.quick ? 'quick' : values.profile) as ProfileName;
   if (!(name in PROFILES)) {
     throw new Error(`--profile ${name} is not a profile: use one of ${Object.keys(PROFILES).join(', ')}`);
+  }
+  const unknownParts = values.only.filter((part) => !(BENCH_PARTS as readonly string[]).includes(part));
+  if (unknownParts.length > 0) {
+    throw new Error(
+      `--only ${unknownParts.join(', ')}: not a part; use ${BENCH_PARTS.join(', ')} (the main comparison always runs)`,
+    );
   }
   const root = projectRoot();
   const invokedBy = process.env.npm_lifecycle_event === 'bench' ? 'npm run bench' : 'node dist/bench/main.js';
@@ -257,6 +271,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     outDir: path.resolve(values.out ?? path.join(root, 'bench')),
     rawDir: path.resolve(values.raw ?? path.join(root, 'bench', 'raw')),
     skipSynth: values['skip-synth'],
+    only: values.only as BenchPart[],
     cpuProfile: values['cpu-prof'],
     notes: values.note,
     command: [invokedBy, ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),

@@ -51,7 +51,7 @@ export async function preloadTopic(
   workDir: string,
   runId: string,
 ): Promise<PreloadedTopic> {
-  const source = new EventSource(`${runId}-${plan.name}`);
+  const source = new EventSource(`${runId}${plan.name.replace(/^bench-/, '')}`);
   const started = performance.now();
   let valueBytes = 0;
   const files: string[] = [];

@@ -52,6 +52,11 @@ export interface BenchResults extends BenchMeasurements {
   readonly growth256vs8: number | null;
   /** Synth of a stack with 50 batch exporters, in seconds. Target <= 10; null when not measured. */
   readonly synth50Seconds: number | null;
+  /**
+   * Peak RSS of the longest interval minus that of the shortest (MiB): memory must not grow with the
+   * interval by more than the maximum object size. Null with fewer than two intervals.
+   */
+  readonly intervalRssGrowthMb: number | null;
   readonly targets: readonly Target[];
   readonly date: string;
   readonly command: string;
@@ -84,12 +89,24 @@ export function summarize(
   const growth256vs8 = at8 && at256 ? round(at256.eventsPerSecond / at8.eventsPerSecond, 3) : null;
   const synth50 = growth.synth.find((s) => s.exporters === 50);
   const synth50Seconds = synth50 ? synth50.seconds : null;
+  const byInterval = [...growth.intervals].sort((a, b) => a.intervalSeconds - b.intervalSeconds);
+  const intervalRssGrowthMb =
+    byInterval.length >= 2
+      ? round(byInterval[byInterval.length - 1].peakRssMb - byInterval[0].peakRssMb, 1)
+      : null;
+  const maxObjectMb = round(main.exporter.maxObjectBytes / 1024 ** 2, 1);
   const targets: Target[] = [
     target('exporterVsKcat', '>= 0.8', exporterVsKcat, (v) => v >= 0.8),
     target('peakRssMb', '<= 256', peakRssMb, (v) => v <= 256),
     target('p99FlushLatencyMs', '<= 2000', pooled.p99Ms, (v) => v <= 2000),
     target('growth256vs8', '>= 0.8', growth256vs8, (v) => v >= 0.8),
     target('synth50Seconds', '<= 10', synth50Seconds, (v) => v <= 10),
+    target(
+      'intervalRssGrowthMb',
+      `<= ${maxObjectMb} (maxObjectBytes)`,
+      intervalRssGrowthMb,
+      (v) => v <= maxObjectMb,
+    ),
   ];
   return {
     exporterVsKcat,
@@ -97,6 +114,7 @@ export function summarize(
     p99FlushLatencyMs: pooled.p99Ms,
     growth256vs8,
     synth50Seconds,
+    intervalRssGrowthMb,
     targets,
     ...context,
     ...measurements,

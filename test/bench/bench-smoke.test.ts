@@ -52,15 +52,17 @@ describe('bench smoke run', () => {
     expect(results.exporterVsKcat).toBeGreaterThan(0);
     expect(results.peakRssMb).toBeGreaterThan(0);
     expect(results.p99FlushLatencyMs).toEqual(expect.any(Number));
-    // The smoke profile measures neither 256 partitions nor 50 exporters: the keys exist, unmeasured.
+    // The smoke profile measures neither 256 partitions, 50 exporters nor two intervals: the keys exist, unmeasured.
     expect(results).toHaveProperty('growth256vs8', null);
     expect(results).toHaveProperty('synth50Seconds', null);
+    expect(results).toHaveProperty('intervalRssGrowthMb', null);
     expect(results.targets.map((t) => t.name)).toEqual([
       'exporterVsKcat',
       'peakRssMb',
       'p99FlushLatencyMs',
       'growth256vs8',
       'synth50Seconds',
+      'intervalRssGrowthMb',
     ]);
     expect(results.machine).toEqual({
       cpuModel: expect.any(String),
