@@ -145,8 +145,10 @@ export class LocalApplier {
     const kept = [...this.state.keys()].filter((a) => graph.node(a) !== undefined);
     this.checkUnchanged(graph, kept);
     const destroyOrder = this.applied?.destroyOrder() ?? [];
+    // Data sources are not in the destroy order (nothing to destroy); they are only forgotten.
+    const removedReads = removed.filter((a) => this.state.get(a)!.mode === 'data');
     return {
-      destroy: destroyOrder.filter((a) => removed.includes(a)),
+      destroy: [...destroyOrder.filter((a) => removed.includes(a)), ...removedReads],
       create: graph.createOrder().filter((a) => !this.state.has(a)),
       unchanged: graph.createOrder().filter((a) => this.state.has(a)),
     };
@@ -315,15 +317,25 @@ export class LocalApplier {
         if (removedSet.has(dependency)) use(address, dependency);
     }
     if (users.size === 0) return;
+    const pathOf = (address: string) =>
+      this.state.get(address)?.constructPath ?? graph.node(address)?.constructPath;
     const describe = (address: string) => {
-      const path = this.state.get(address)?.constructPath ?? graph.node(address)?.constructPath;
+      const path = pathOf(address);
       return path === undefined ? address : `${address} (${path})`;
     };
-    const lines = [...users].map(
-      ([used, by]) => `  - ${describe(used)} is still used by ${[...by].sort().map(describe).join(', ')}`,
-    );
+    // The constructs involved (`stack/Sink`, `stack/Exporter`): what a user removed and what still uses it.
+    const topLevel = (addresses: Iterable<string>) =>
+      [...new Set([...addresses].map((a) => pathOf(a)?.split('/').slice(0, 2).join('/') ?? a))].sort();
+    const removing = topLevel(users.keys());
+    const using = topLevel([...users.values()].flatMap((by) => [...by]));
+    const lines = [...users]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(
+        ([used, by]) => `  - ${describe(used)} is still used by ${[...by].sort().map(describe).join(', ')}`,
+      );
     throw new Error(
-      `refusing to apply stack ${graph.stackName}: it removes resources that resources it keeps still use.\n` +
+      `refusing to apply stack ${graph.stackName}: it removes ${removing.join(', ')}, which ` +
+        `${using.join(', ')} still use${using.length === 1 ? 's' : ''}:\n` +
         `${lines.join('\n')}\n` +
         'Remove the batch exporter first and apply, then remove the sink (or remove both in one change: ' +
         'the exporter is then destroyed first). Nothing was changed.',

@@ -124,9 +124,9 @@ describe('LocalApplier', () => {
     expect(AccessKey.AccessKeyId).toBe(applier.attribute('aws_iam_access_key.AccessKey', 'id'));
 
     const writer = aws.s3({ accessKeyId: AccessKey.AccessKeyId, secretAccessKey: AccessKey.SecretAccessKey });
-    await writer.send(new PutObjectCommand({ Bucket: bucket, Key: 'events/a.jsonl', Body: '' }));
+    await writer.send(new PutObjectCommand({ Bucket: bucket, Key: 'events/a.jsonl', Body: '{}\n' }));
     await expect(
-      writer.send(new PutObjectCommand({ Bucket: bucket, Key: 'elsewhere/a.jsonl', Body: '' })),
+      writer.send(new PutObjectCommand({ Bucket: bucket, Key: 'elsewhere/a.jsonl', Body: '{}\n' })),
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
 
     const destroyed = await applier.destroy();
@@ -161,7 +161,7 @@ describe('LocalApplier', () => {
     delete withoutSecret.resource.aws_secretsmanager_secret;
 
     await expect(applier.apply(StackGraph.fromJson(withoutSecret))).rejects.toThrow(
-      /refusing to apply stack test: it removes resources that resources it keeps still use.\n {2}- aws_secretsmanager_secret.Secret \(test\/Secret\) is still used by aws_ecs_task_definition.Task \(test\/Task\)\nRemove the batch exporter first/,
+      /refusing to apply stack test: it removes test\/Secret, which test\/Task still uses:\n {2}- aws_secretsmanager_secret.Secret \(test\/Secret\) is still used by aws_ecs_task_definition.Task \(test\/Task\)\nRemove the batch exporter first/,
     );
     expect(applier.appliedAddresses().sort()).toEqual([
       'aws_ecs_task_definition.Task',

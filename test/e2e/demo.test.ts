@@ -19,6 +19,7 @@ const LISTING_LINE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} +(\d+) (\S+)$/;
 const DATA_KEY = /^events\/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}-stream-demo---(\d+(?:-\d+)*)\.jsonl$/;
 const VALIDATION_KEY = /^events\/\.strm_test_[0-9a-f-]{36}\.jsonl$/;
 
+// Each demo run starts its own Kafka and moto; the timeouts are hang guards on a shared machine, not limits.
 describe('npm run demo', () => {
   test('runs non-interactively as a process and ends with one PASS verdict after listing the files', async () => {
     const { stdout } = await promisify(execFile)(
@@ -72,7 +73,7 @@ describe('npm run demo', () => {
     expect(teardown[at('Bucket/Resource')]).toMatch(
       /^ {3}= .*kept bucket batch-export-demo-\w+: it holds the exported data$/,
     );
-  });
+  }, 300_000);
 
   test('with two consumers, every interval has at most two data objects with disjoint partitions, split as the tasks report', async () => {
     const out = captured();
@@ -109,7 +110,7 @@ describe('npm run demo', () => {
       expect(lists.map((l) => l.join('-')).sort()).toEqual(split);
     }
     fs.rmSync(result.runDirectory, { recursive: true, force: true });
-  });
+  }, 300_000);
 });
 
 describe('demo options', () => {
