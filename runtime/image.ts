@@ -9,5 +9,12 @@ export const ENTRYPOINT: readonly string[] = ['node', 'dist/runtime/cli/main.js'
 /** Exits 0 while /healthz (on BATCH_EXPORTER_HTTP_PORT) answers 200. */
 export const HEALTHCHECK_COMMAND: readonly string[] = ['node', 'dist/runtime/healthcheck.js'];
 
+/**
+ * How long `run` gives a SIGTERM'd exporter to flush, commit and leave its group before it gives up and
+ * exits 1. A container orchestrator's stop timeout (ECS `stopTimeout`) must be longer, or SIGKILL cuts the
+ * flush short; the BatchExporter construct's 60 s leaves 10 s to spare.
+ */
+export const SHUTDOWN_TIMEOUT_SECONDS = 50;
+
 /** The image's working directory; ENTRYPOINT's relative paths resolve against it. */
 export const IMAGE_WORKDIR = '/app';

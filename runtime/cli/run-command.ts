@@ -13,6 +13,7 @@ import { formatProblems } from '../config/problems';
 import type { RunningExporter, startExporter } from '../exporter';
 import { HealthState, RunningHttpServer, startHttpServer } from '../observability/http-server';
 import { createLogger } from '../observability/logger';
+import { SHUTDOWN_TIMEOUT_SECONDS } from '../image';
 import { environmentHelp } from './environment-help';
 import { CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './io';
 import { createScrubber, secretsOf } from './scrub';
@@ -36,7 +37,7 @@ export const PROCESS_SIGNALS: SignalSource = (handler) => {
   };
 };
 
-export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 60;
+export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = SHUTDOWN_TIMEOUT_SECONDS;
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../../local/project-root';
-import { ENTRYPOINT, HEALTHCHECK_COMMAND, IMAGE_WORKDIR } from '../../../runtime/image';
+import { STOP_TIMEOUT_SECONDS } from '../../../constructs/exporter/batch-exporter';
+import {
+  ENTRYPOINT,
+  HEALTHCHECK_COMMAND,
+  IMAGE_WORKDIR,
+  SHUTDOWN_TIMEOUT_SECONDS,
+} from '../../../runtime/image';
 
 interface Instruction {
   readonly keyword: string;
@@ -76,5 +82,9 @@ describe('runtime/Dockerfile', () => {
     );
     const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
     expect(manifest.bin['batch-exporter']).toBe(ENTRYPOINT[1]);
+  });
+
+  test("gives up on a clean stop before the BatchExporter's ECS stopTimeout sends SIGKILL", () => {
+    expect(SHUTDOWN_TIMEOUT_SECONDS).toBeLessThan(STOP_TIMEOUT_SECONDS);
   });
 });
