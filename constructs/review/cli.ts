@@ -32,7 +32,7 @@ export const REVIEW_EXIT = { passed: 0, guardFailed: 1, badInput: 2 } as const;
  * Resolves to the exit code: 0 when every guard passes, 1 when one fails, 2 for bad usage or input.
  */
 export async function runReview(argv: readonly string[], io: ReviewIo = PROCESS_IO): Promise<number> {
-  const program = new Command('review')
+  const program = new Command('batch-exporter review')
     .description(
       'Review a synthesized plan: guards, exporters, IAM permissions, secrets, create/destroy order.',
     )

@@ -164,6 +164,11 @@ describe('runReview', () => {
     expect(missing.err()).toContain(
       'does not exist. Pass a cdktf synth output folder or a cdk.tf.json file.',
     );
+    const broken = path.join(dir, 'broken.tf.json');
+    fs.writeFileSync(broken, '{"resource": ');
+    const invalid = capture();
+    expect(await runReview([broken], invalid.io)).toBe(2);
+    expect(invalid.err()).toMatch(/broken\.tf\.json is not valid JSON: /);
     const unknown = capture();
     expect(await runReview([pipeline, '--yaml'], unknown.io)).toBe(2);
     expect(unknown.err()).toContain("unknown option '--yaml'");
