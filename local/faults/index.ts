@@ -17,4 +17,4 @@ export {
   runScenario,
   scenarioNames,
 } from './scenario';
-export { checkExport, contiguousEnds, namedPartitions, objectRanges } from './verify';
+export { checkExport, checkIntents, contiguousEnds, namedPartitions, objectRanges } from './verify';

@@ -1,7 +1,8 @@
 import type { Admin } from 'kafkajs';
+import { decodeCommitMetadata } from '../../runtime/exporter/commit-metadata';
 import type { ObjectCatalog } from './catalog';
 import type { ProducedIndex } from './producer';
-import { StoredRange, contiguousEnds, objectRanges } from './verify';
+import { ObservedIntent, StoredRange, contiguousEnds, objectRanges } from './verify';
 
 export interface ProgressMonitorOptions {
   readonly admin: Admin;
@@ -34,6 +35,8 @@ export interface CommitSample {
 export class ProgressMonitor {
   readonly violations: string[] = [];
   readonly samples: CommitSample[] = [];
+  /** Every intent seen in committed metadata, by object key (the protocol's step 1). */
+  readonly intents = new Map<string, ObservedIntent>();
   sampleErrors = 0;
   private committed: (bigint | undefined)[];
   private lastProgressAt = Date.now();
@@ -79,6 +82,11 @@ export class ProgressMonitor {
     }
   }
 
+  /** Idleness counts from now (the fault just ended). */
+  restartIdleClock(): void {
+    this.lastProgressAt = Math.max(this.lastProgressAt, Date.now());
+  }
+
   /** The last sampled committed offsets. */
   committedOffsets(): readonly (bigint | undefined)[] {
     return [...this.committed];
@@ -106,6 +114,37 @@ export class ProgressMonitor {
     }
   }
 
+  /** Partitions whose last sampled metadata still holds an intent. */
+  openIntents(): string[] {
+    const last = new Map<number, string>();
+    for (const sample of this.samples) last.set(sample.partition, sample.metadata);
+    return [...last]
+      .filter(([, metadata]) => this.intentIn(metadata) !== undefined)
+      .map(
+        ([partition, metadata]) =>
+          `partition ${partition}: an intent is still committed at the end: ${metadata}`,
+      );
+  }
+
+  private observeIntent(partition: number, metadata: string): void {
+    const intent = this.intentIn(metadata);
+    if (intent && !this.intents.has(intent.key)) this.intents.set(intent.key, intent);
+    if (intent === null) {
+      this.violations.push(
+        `partition ${partition}: committed metadata the exporter cannot read: ${metadata}`,
+      );
+    }
+  }
+
+  /** The intent in a metadata string; undefined for none, null for unreadable metadata. */
+  private intentIn(metadata: string): ObservedIntent | undefined | null {
+    try {
+      return decodeCommitMetadata(metadata).intent;
+    } catch {
+      return null;
+    }
+  }
+
   private async sample(): Promise<void> {
     const { admin, groupId, topic, catalog, index } = this.options;
     const [fetched] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -128,6 +167,7 @@ export class ProgressMonitor {
         metadata: metadata ?? '',
         stored: stored[partition],
       });
+      this.observeIntent(partition, metadata ?? '');
       if (previous !== undefined && (committed === undefined || committed < previous)) {
         this.violations.push(
           `partition ${partition}: committed offset moved backwards from ${previous} to ${committed}`,

@@ -3,7 +3,8 @@ import type { ScenarioResult } from './scenario';
 
 /**
  * The matrix as a fixed-width table: scenario, events, missing, duplicated, objects, seconds to recover, and
- * exporter exits the harness did not cause (crashes; the fleet restarts them as ECS would).
+ * exporter exits the harness did not cause (crashes; the fleet restarts them as ECS would), and the intents the
+ * sampler saw committed.
  */
 export function formatTable(results: readonly ScenarioResult[]): string {
   const header = [
@@ -14,6 +15,7 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     'objects',
     's to recover',
     'crashes',
+    'intents',
     'result',
   ];
   const rows = results.map((r) => [
@@ -24,6 +26,7 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     String(r.objects),
     r.secondsToRecover === null ? '-' : r.secondsToRecover.toFixed(1),
     String(r.unexpectedExits.length),
+    String(r.intentsSeen),
     r.passed ? 'pass' : 'FAIL',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

@@ -7,7 +7,7 @@ import { ObjectCatalog } from './catalog';
 import { ExporterFleet, ExporterProcess } from './fleet';
 import { ProgressMonitor } from './monitor';
 import { EventProducer } from './producer';
-import { checkExport } from './verify';
+import { checkExport, checkIntents } from './verify';
 
 /** The servers every scenario shares; each scenario gets its own topic, prefix and group. */
 export interface MatrixServices {
@@ -94,6 +94,8 @@ export interface ScenarioResult {
   readonly secondsToRecover: number | null;
   readonly seconds: number;
   readonly processStarts: number;
+  /** Intents the sampler saw committed (each checked to end up stored under its key with its ranges). */
+  readonly intentsSeen: number;
   readonly unexpectedExits: readonly string[];
   readonly failures: readonly string[];
 }
@@ -140,7 +142,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
   let aborted = false;
   // A restarted member joins only once the dead one's session expired: wait for that too. A process that
   // exits on its own before it is ready is replaced (as ECS would); its replacement is waited for instead.
-  const startReady = () => fleet.startReady(20_000 + 2 * services.timing.sessionTimeoutMs);
+  const startReady = () => fleet.startReady(20_000 + 3 * services.timing.sessionTimeoutMs);
   const context: ScenarioContext = {
     ...names,
     services,
@@ -163,6 +165,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     },
     faultLifted: () => {
       liftedAt = Date.now();
+      monitor.restartIdleClock();
     },
     waitUntilExported: async () => {
       await monitor.waitUntilCommitted();
@@ -214,6 +217,10 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     producer.index.positionOf(id),
   );
   failures.push(...check.problems, ...new Set(monitor.violations));
+  failures.push(
+    ...checkIntents(monitor.intents.values(), catalog.all(), (id) => producer.index.positionOf(id)),
+  );
+  failures.push(...monitor.openIntents());
   for (const key of catalog.unexpectedKeys()) failures.push(`${key}: not a data object name`);
   return {
     id: spec.id,
@@ -226,14 +233,19 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     secondsToRecover: recoveredAt === undefined ? null : round((recoveredAt - (liftedAt ?? started)) / 1000),
     seconds: round((Date.now() - started) / 1000),
     processStarts: fleet.starts,
+    intentsSeen: monitor.intents.size,
     unexpectedExits: fleet.unexpectedExits().map((e) => `${e.label} exited with ${e.code ?? e.signal}`),
     failures,
   };
 }
 
-/** Idle means: no commit and no new object for longer than a member takes to be replaced, plus two intervals. */
+/**
+ * Idle means: no commit and no new object for longer than replacing a member can take. On the mock broker
+ * a restarted member joins once the dead one's session expired and the rebalance delay (session timeout
+ * minus 1 s) passed; completing an intent then joins a throw-away group (3 s initial delay) to re-read.
+ */
 export function idleBudgetMs(timing: MatrixTiming): number {
-  return 2 * timing.sessionTimeoutMs + 4 * timing.intervalSeconds * 1000 + 5_000;
+  return 3 * timing.sessionTimeoutMs + 4 * timing.intervalSeconds * 1000 + 10_000;
 }
 
 function exporterEnvironment(

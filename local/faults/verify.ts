@@ -149,3 +149,45 @@ export function checkExport(
   if (duplicated > 0) problems.push(`${duplicated} duplicated events`);
   return { events, missing, duplicated, objects: objects.length, problems };
 }
+
+/** An intent seen in committed metadata: the object key and the ranges it must hold. */
+export interface ObservedIntent {
+  readonly key: string;
+  readonly ranges: ReadonlyArray<{ readonly partition: number; readonly from: string; readonly to: string }>;
+}
+
+/**
+ * Every intent ever committed must end up stored under exactly its key with exactly its recorded ranges
+ * (completed by its writer or by the next owner of its partitions).
+ */
+export function checkIntents(
+  intents: Iterable<ObservedIntent>,
+  objects: readonly StoredObject[],
+  positionOf: (eventId: string) => EventPosition | undefined,
+): string[] {
+  const problems: string[] = [];
+  for (const intent of intents) {
+    const object = objects.find((o) => o.key === intent.key);
+    const recorded = describeRanges(
+      intent.ranges
+        .filter((r) => BigInt(r.from) < BigInt(r.to))
+        .map((r) => ({ partition: r.partition, from: BigInt(r.from), to: BigInt(r.to) })),
+    );
+    if (!object) {
+      problems.push(`intent ${intent.key} (${recorded}) was committed but the object was never stored`);
+      continue;
+    }
+    const stored = describeRanges(objectRanges(object, positionOf, []));
+    if (stored !== recorded) {
+      problems.push(`${intent.key} holds ${stored} but its intent recorded ${recorded}`);
+    }
+  }
+  return problems;
+}
+
+function describeRanges(ranges: ReadonlyArray<{ partition: number; from: bigint; to: bigint }>): string {
+  return [...ranges]
+    .sort((a, b) => a.partition - b.partition)
+    .map((r) => `p${r.partition} [${r.from},${r.to})`)
+    .join(' ');
+}

@@ -7,8 +7,8 @@ import { leastPrivilegePolicy } from '../../runtime/config/policy';
 import type { ExporterProcess, MatrixTiming, ScenarioContext, ScenarioSpec } from '../../local/faults';
 
 const seconds = (ms: number) => ms / 1000;
-/** Time for a dead or frozen member to be replaced, as a budget term. */
-const takeover = (t: MatrixTiming) => 2 * seconds(t.sessionTimeoutMs) + 4 * t.intervalSeconds;
+/** Time for a dead or frozen member to be replaced and its intent completed, as a budget term. */
+const takeover = (t: MatrixTiming) => 3 * seconds(t.sessionTimeoutMs) + 4 * t.intervalSeconds + 10;
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failing run can be repeated. */
 function random(seed: number): () => number {

@@ -16,6 +16,7 @@ function result(id: string): ScenarioResult {
     secondsToRecover: 0,
     seconds: 0,
     processStarts: 1,
+    intentsSeen: 0,
     unexpectedExits: [],
     failures: [],
   };

@@ -1,6 +1,7 @@
 import {
   ProducedIndex,
   checkExport,
+  checkIntents,
   contiguousEnds,
   formatTable,
   namedPartitions,
@@ -111,6 +112,37 @@ describe('objectRanges', () => {
   });
 });
 
+describe('checkIntents', () => {
+  const intent = {
+    key: 's/2026-11-27T08:00:01-stream-x---0-1.jsonl',
+    ranges: [
+      { partition: 0, from: '0', to: '2' },
+      { partition: 1, from: '0', to: '1' },
+    ],
+  };
+
+  test('passes when the object of an intent holds exactly the recorded ranges', () => {
+    const produced = index();
+    const stored = [object('1', [0, 1], ['p0-0', 'p0-1', 'p1-0'])];
+    expect(checkIntents([intent], stored, (id) => produced.positionOf(id))).toEqual([]);
+  });
+
+  test('fails when an intent was never completed', () => {
+    const produced = index();
+    expect(checkIntents([intent], [], (id) => produced.positionOf(id))).toEqual([
+      'intent s/2026-11-27T08:00:01-stream-x---0-1.jsonl (p0 [0,2) p1 [0,1)) was committed but the object was never stored',
+    ]);
+  });
+
+  test('fails when the object under the intent key holds other ranges than recorded', () => {
+    const produced = index();
+    const stored = [object('1', [0, 1], ['p0-0', 'p1-0'])];
+    expect(checkIntents([intent], stored, (id) => produced.positionOf(id))).toEqual([
+      's/2026-11-27T08:00:01-stream-x---0-1.jsonl holds p0 [0,1) p1 [0,1) but its intent recorded p0 [0,2) p1 [0,1)',
+    ]);
+  });
+});
+
 describe('contiguousEnds', () => {
   test('stops at the first gap of each partition', () => {
     const key = 'k';
@@ -197,12 +229,15 @@ describe('formatTable', () => {
         secondsToRecover: 6.25,
         seconds: 12,
         processStarts: 2,
+        intentsSeen: 1,
         unexpectedExits: ['s01#1 exited with 1'],
         failures: ['50 duplicated events'],
       },
     ]);
-    expect(table).toContain('scenario');
-    expect(table).toMatch(/01 kill -9\s+300\s+0\s+50\s+4\s+6\.3\s+1\s+FAIL/);
+    expect(table.split('\n')[0]).toMatch(
+      /^scenario\s+events\s+missing\s+duplicated\s+objects\s+s to recover\s+crashes\s+intents\s+result$/,
+    );
+    expect(table).toMatch(/01 kill -9\s+300\s+0\s+50\s+4\s+6\.3\s+1\s+1\s+FAIL/);
     expect(table).toContain('  01: 50 duplicated events');
   });
 });
