@@ -10,6 +10,7 @@
  * each exporter process's log and /metrics snapshot under bench/raw/ (gitignored).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
@@ -65,6 +66,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const runs = (part: BenchPart) => options.only.length === 0 || options.only.includes(part);
   const partitionGrowth = runs('partitions') ? profile.partitionGrowth : [];
   const date = new Date().toISOString();
+  const loadAtStart = os.loadavg();
 
   const plans: TopicPlan[] = [profile.main, ...partitionGrowth.filter((plan) => plan !== profile.main)];
   log(
@@ -214,6 +216,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       profile: profile.name,
       durationSeconds: round((performance.now() - started) / 1000, 1),
       machine: machineInfo(),
+      loadAverage: {
+        atStart: loadAtStart.map((l) => round(l, 2)),
+        atEnd: os.loadavg().map((l) => round(l, 2)),
+      },
       notes: [
         `exporter throughput is measured from the first process answering /healthz (validation object written, group joined) until the group's committed offsets equal every partition's high watermark; throughput runs use a ${interval} s interval`,
         'interval end -> stored is measured by a pass-through HTTP recorder in front of moto_server: per interval, the time from its end until its last data object was answered 200',

@@ -63,12 +63,20 @@ export interface BenchResults extends BenchMeasurements {
   readonly profile: ProfileName;
   readonly durationSeconds: number;
   readonly machine: MachineInfo;
+  /**
+   * 1, 5 and 15 minute load averages when the run started and ended: the machine is shared, and a load
+   * above its core count means the numbers are lower than the machine alone would give.
+   */
+  readonly loadAverage: { readonly atStart: readonly number[]; readonly atEnd: readonly number[] };
   readonly notes: readonly string[];
 }
 
 export function summarize(
   measurements: BenchMeasurements,
-  context: Pick<BenchResults, 'date' | 'command' | 'profile' | 'durationSeconds' | 'machine' | 'notes'>,
+  context: Pick<
+    BenchResults,
+    'date' | 'command' | 'profile' | 'durationSeconds' | 'machine' | 'loadAverage' | 'notes'
+  >,
 ): BenchResults {
   const { main, growth } = measurements;
   const exporterVsKcat = round(main.exporter.eventsPerSecond / main.kcat.eventsPerSecond, 3);

@@ -141,7 +141,8 @@ export function formatReport(results: BenchResults): string {
   );
   sections.push(
     `${results.machine.cpuModel}, ${results.machine.cores} cores, ${results.machine.memoryGb} GB, node ${results.machine.node}, ` +
-      `kcat ${results.machine.kcat} (librdkafka ${results.machine.librdkafka}); ${results.date}; ${results.durationSeconds} s`,
+      `kcat ${results.machine.kcat} (librdkafka ${results.machine.librdkafka}); ${results.date}; ${results.durationSeconds} s; ` +
+      `load average ${results.loadAverage.atStart.join(' ')} at start, ${results.loadAverage.atEnd.join(' ')} at end`,
   );
   return sections.join('\n\n');
 }

@@ -74,6 +74,7 @@ describe('bench smoke run', () => {
       librdkafka: expect.any(String),
     });
     expect(Number.isNaN(Date.parse(results.date))).toBe(false);
+    expect(results.loadAverage).toEqual({ atStart: expect.any(Array), atEnd: expect.any(Array) });
     expect(results.profile).toBe('smoke');
     expect(results.notes).toContain('smoke test');
   });
