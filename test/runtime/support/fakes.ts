@@ -108,7 +108,11 @@ export class FakeGroupConsumer implements GroupConsumer {
     this.seeks.push([partition, offset]);
   }
 
-  async stop(): Promise<void> {}
+  stopped = false;
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
 }
 
 export class FakeRangeReader implements RangeReader {
@@ -130,5 +134,40 @@ export class FakeRangeReader implements RangeReader {
       await onProgress?.();
     }
     return result;
+  }
+}
+
+/** A clock that only moves when told to. */
+export class FakeClock {
+  private timers: Array<{ at: number; resolve: () => void }> = [];
+
+  constructor(public current: number) {}
+
+  now(): number {
+    return this.current;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      this.timers.push({ at: this.current + ms, resolve });
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  /** Moves time forward, waking every sleeper that is due. */
+  advance(ms: number): void {
+    this.current += ms;
+    const due = this.timers.filter((t) => t.at <= this.current);
+    this.timers = this.timers.filter((t) => t.at > this.current);
+    for (const timer of due) timer.resolve();
+  }
+}
+
+/** Resolves once `condition` holds, letting pending promises run in between. */
+export async function eventually(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

@@ -1,0 +1,184 @@
+import { Registry } from 'prom-client';
+import type { ExporterConfig } from '../../../runtime/config/types';
+import { startExporter } from '../../../runtime/exporter';
+import { decodeCommitMetadata } from '../../../runtime/exporter/commit-metadata';
+import { ExporterMetrics } from '../../../runtime/observability/metrics';
+import { memoryLogger } from '../support/exporter-harness';
+import {
+  FakeClock,
+  FakeGroupConsumer,
+  FakeRangeReader,
+  FakeStore,
+  FakeTopic,
+  eventually,
+} from '../support/fakes';
+
+const t0 = Date.parse('2024-05-01T12:00:00.000Z');
+
+const config: ExporterConfig = {
+  exporterName: 'unit',
+  stream: { name: 'demo', topic: 'topic' },
+  kafka: { brokers: ['unused:9092'], clientId: 'unit', groupId: 'unit', tls: false },
+  sink: { bucket: 'fake-bucket', credentials: { kind: 'default-chain' } },
+  pathPrefix: 'p',
+  intervalSeconds: 10,
+  includeExistingEvents: true,
+  maxObjectBytes: 1 << 20,
+  httpPort: 0,
+  logLevel: 'info',
+};
+
+async function started(options: { records?: number } = {}) {
+  const topic = new FakeTopic();
+  topic.append(0, ...Array.from({ length: options.records ?? 3 }, (_, i) => `{"i":${i}}`));
+  topic.append(1, '{"i":"b"}');
+  const consumer = new FakeGroupConsumer(topic);
+  const store = new FakeStore();
+  const clock = new FakeClock(t0 + 3_000);
+  const registry = new Registry();
+  const { logger, lines } = memoryLogger('debug');
+  const exporter = await startExporter(config, {
+    logger,
+    registry,
+    clock,
+    store,
+    consumerFactory: {
+      createGroupConsumer: () => consumer,
+      createRangeReader: () => new FakeRangeReader(topic),
+    },
+  });
+  await eventually(() => consumer.handlers !== undefined, 'the consumer to start');
+  consumer.handlers!.onAssigned([0, 1], 1);
+  await exporter.ready;
+  const heartbeats: number[] = [];
+  const deliver = (partition: number, from: number, to: number) =>
+    consumer.handlers!.onBatch(topic.batch(partition, from, to), {
+      heartbeat: async () => void heartbeats.push(1),
+    });
+  const dataKeys = () => [...store.objects.keys()].filter((k) => !k.includes('.strm_test_'));
+  return { topic, consumer, store, clock, registry, exporter, deliver, dataKeys, lines, heartbeats };
+}
+
+describe('startExporter (with fake Kafka, S3 and clock)', () => {
+  test('writes the validation object first, then flushes each interval when it ends, named by its UTC start', async () => {
+    const { store, clock, deliver, dataKeys, exporter } = await started();
+    expect([...store.objects.keys()]).toEqual([
+      expect.stringMatching(/^p\/\.strm_test_[0-9a-f-]{36}\.jsonl$/),
+    ]);
+    await deliver(0, 0, 3);
+    await deliver(1, 0, 1);
+    expect(dataKeys()).toEqual([]);
+    clock.advance(7_000);
+    await eventually(() => dataKeys().length === 1, 'the interval flush');
+    expect(dataKeys()).toEqual(['p/2024-05-01T12:00:00-stream-demo---0-1.jsonl']);
+    expect(store.objects.get(dataKeys()[0])!.toString()).toBe('{"i":0}\n{"i":1}\n{"i":2}\n{"i":"b"}\n');
+    await exporter.stop();
+  });
+
+  test('writes no object for an interval without events', async () => {
+    const { clock, dataKeys, exporter } = await started();
+    clock.advance(30_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(dataKeys()).toEqual([]);
+    await exporter.stop();
+    expect(dataKeys()).toEqual([]);
+  });
+
+  test('stop() stores the open batch, commits its end offsets and leaves the group', async () => {
+    const { consumer, deliver, dataKeys, exporter } = await started();
+    await deliver(0, 0, 3);
+    await exporter.stop();
+    await expect(exporter.stopped).resolves.toBeUndefined();
+    expect(dataKeys()).toEqual(['p/2024-05-01T12:00:00-stream-demo---0.jsonl']);
+    expect(consumer.committedOffsets.get(0)?.offset).toBe('3');
+    expect(decodeCommitMetadata(consumer.committedOffsets.get(0)!.metadata).intent).toBeUndefined();
+    expect(consumer.stopped).toBe(true);
+  });
+
+  test('after a refused commit it writes nothing and re-reads from the committed offsets', async () => {
+    const { consumer, clock, deliver, dataKeys, exporter, lines } = await started();
+    await deliver(0, 0, 3);
+    consumer.fenced = true;
+    clock.advance(7_000);
+    await eventually(
+      () => lines.some((l) => l.includes('re-reading from the committed offsets')),
+      'the resync',
+    );
+    expect(dataKeys()).toEqual([]);
+    consumer.fenced = false;
+    // The resync seeks back to the committed offset; the redelivered records are stored once.
+    await eventually(() => consumer.seeks.some(([p, o]) => p === 0 && o === '0'), 'the seek back');
+    await deliver(0, 0, 3);
+    await exporter.stop();
+    expect(dataKeys()).toHaveLength(1);
+    expect(consumer.committedOffsets.get(0)?.offset).toBe('3');
+  });
+
+  test('ignores a batch from before a rebalance and never stores a record twice', async () => {
+    const { consumer, deliver, dataKeys, exporter, store } = await started({ records: 6 });
+    await deliver(0, 0, 3);
+    consumer.handlers!.onAssigned([0], 2);
+    await deliver(0, 3, 6); // fetched for the old assignment: ignored, the consumer is sent back to offset 0
+    expect(consumer.seeks).toContainEqual([0, '0']);
+    await deliver(0, 0, 6);
+    await exporter.stop();
+    const lines = dataKeys().flatMap((k) => store.objects.get(k)!.toString().split('\n').filter(Boolean));
+    expect(lines).toEqual(['{"i":0}', '{"i":1}', '{"i":2}', '{"i":3}', '{"i":4}', '{"i":5}']);
+  });
+
+  test('heartbeats after handling a batch', async () => {
+    const { deliver, heartbeats, exporter } = await started();
+    await deliver(0, 0, 3);
+    expect(heartbeats.length).toBeGreaterThan(0);
+    await exporter.stop();
+  });
+
+  test('stops with an error (non-zero exit) when the consumer crashes and cannot restart', async () => {
+    const { consumer, exporter } = await started();
+    consumer.handlers!.onCrash(new Error('coordinator gone'), false);
+    await expect(exporter.stopped).rejects.toThrow(
+      'the Kafka consumer crashed and cannot restart: coordinator gone',
+    );
+    expect(consumer.stopped).toBe(true);
+  });
+
+  test('stops with the storage error when an upload is refused for good, committing nothing beyond the intent', async () => {
+    const { store, consumer, clock, deliver, exporter } = await started();
+    await deliver(0, 0, 3);
+    const { StorePermanentError } = await import('../../../runtime/storage/object-store');
+    store.failNext = new StorePermanentError(
+      'S3 denied PutObject (test)',
+      'access-denied',
+      'fake-bucket',
+      'k',
+    );
+    clock.advance(7_000);
+    await expect(exporter.stopped).rejects.toThrow('S3 denied PutObject (test)');
+    expect(consumer.committedOffsets.get(0)?.offset).toBe('0');
+    expect(decodeCommitMetadata(consumer.committedOffsets.get(0)!.metadata).intent?.key).toBe(
+      'p/2024-05-01T12:00:00-stream-demo---0.jsonl',
+    );
+  });
+
+  test('counts events, objects and lag in its registry', async () => {
+    const { deliver, exporter, registry } = await started();
+    await deliver(0, 0, 2);
+    await exporter.stop();
+    const text = await registry.metrics();
+    expect(text).toMatch(/batch_exporter_events_total\{outcome="valid"\} 2/);
+    expect(text).toMatch(/batch_exporter_objects_total\{kind="data",outcome="created"\} 1/);
+    expect(text).toMatch(/batch_exporter_consumer_lag\{partition="0"\} 1/);
+  });
+});
+
+describe('ExporterMetrics', () => {
+  test('a failing metric is logged and never thrown into the data path', () => {
+    const { logger, lines } = memoryLogger();
+    const metrics = new ExporterMetrics(new Registry(), logger);
+    (metrics as unknown as { events: { inc: () => never } }).events.inc = () => {
+      throw new Error('registry broken');
+    };
+    expect(() => metrics.eventsExported(3, 0)).not.toThrow();
+    expect(lines.join('\n')).toContain('recording a metric failed; ignored');
+  });
+});
