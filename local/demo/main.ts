@@ -45,14 +45,15 @@ function terminalOutput(interactive: boolean): DemoOutput {
   };
 }
 
-/** The AWS SDK warns on every client about Node 20 support ending; the demo's output is not the place. */
+/** The AWS SDK warns about its Node 20 support ending; the demo's output is not the place for it. */
 function quietSdkNodeVersionWarning(): void {
-  const listeners = process.listeners('warning');
-  process.removeAllListeners('warning');
-  process.on('warning', (warning) => {
-    if (warning.name === 'NodeVersionSupportWarning') return;
-    for (const listener of listeners) listener(warning);
-  });
+  const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((...args: unknown[]) => {
+    const [warning, options] = args;
+    const text = `${warning instanceof Error ? `${warning.name} ${warning.message}` : String(warning)} ${JSON.stringify(options ?? '')}`;
+    if (text.includes('NodeVersionSupportWarning')) return;
+    emitWarning(...args);
+  }) as typeof process.emitWarning;
 }
 
 async function main(): Promise<void> {

@@ -52,6 +52,16 @@ export interface DemoResult {
 }
 
 const STREAM = 'demo';
+/**
+ * Set over the task environment the plan gives. The local broker settles a group only after a departed or
+ * crashed member's session expires; the default 30 s session would make every rebalance in the demo take
+ * half a minute. Everything else runs exactly as synthesized.
+ */
+export const LOCAL_TASK_OVERRIDES: Readonly<Record<string, string>> = {
+  [ENVIRONMENT.kafkaSessionTimeoutMs]: '6000',
+  [ENVIRONMENT.kafkaHeartbeatIntervalMs]: '1000',
+};
+const LOCAL_OVERRIDES_WHY = 'short Kafka sessions, so the local broker settles the group quickly';
 const PREFIX = 'events';
 const SYMBOL: Record<ApplyStep['action'], string> = {
   create: '+',
@@ -96,8 +106,13 @@ export async function runDemo(options: DemoOptions, out: DemoOutput): Promise<De
     out.line(`   ${path.join(runDirectory, 'cdktf.out')}: stack ${graph.stackName}`);
     out.line();
 
+    out.line(`   Local overrides of the task environment (${LOCAL_OVERRIDES_WHY}):`);
+    for (const [name, value] of Object.entries(LOCAL_TASK_OVERRIDES)) out.line(`     ${name}=${value}`);
+    out.line();
     applier = await LocalApplier.create({
       aws: services.aws,
+      environmentOverrides: LOCAL_TASK_OVERRIDES,
+      healthTimeoutSeconds: 120,
       entrypoint: ENTRYPOINT,
       workingDirectory: projectRoot(),
       logDirectory: path.join(runDirectory, 'logs'),
