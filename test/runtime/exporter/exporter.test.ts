@@ -28,25 +28,43 @@ const config: ExporterConfig = {
   logLevel: 'info',
 };
 
-async function started(options: { records?: number } = {}) {
+/** Holds data uploads until `release()`. */
+class GatedStore extends FakeStore {
+  private opened!: () => void;
+  private readonly gate = new Promise<void>((resolve) => (this.opened = resolve));
+
+  release(): void {
+    this.opened();
+  }
+
+  override async putIfAbsent(key: string, body: Buffer) {
+    if (!key.includes('.strm_test_')) await this.gate;
+    return super.putIfAbsent(key, body);
+  }
+}
+
+async function started(options: { records?: number; maxObjectBytes?: number; store?: FakeStore } = {}) {
   const topic = new FakeTopic();
   topic.append(0, ...Array.from({ length: options.records ?? 3 }, (_, i) => `{"i":${i}}`));
   topic.append(1, '{"i":"b"}');
   const consumer = new FakeGroupConsumer(topic);
-  const store = new FakeStore();
+  const store = options.store ?? new FakeStore();
   const clock = new FakeClock(t0 + 3_000);
   const registry = new Registry();
   const { logger, lines } = memoryLogger('debug');
-  const exporter = await startExporter(config, {
-    logger,
-    registry,
-    clock,
-    store,
-    consumerFactory: {
-      createGroupConsumer: () => consumer,
-      createRangeReader: () => new FakeRangeReader(topic),
+  const exporter = await startExporter(
+    { ...config, maxObjectBytes: options.maxObjectBytes ?? config.maxObjectBytes },
+    {
+      logger,
+      registry,
+      clock,
+      store,
+      consumerFactory: {
+        createGroupConsumer: () => consumer,
+        createRangeReader: () => new FakeRangeReader(topic),
+      },
     },
-  });
+  );
   await eventually(() => consumer.handlers !== undefined, 'the consumer to start');
   consumer.handlers!.onAssigned([0, 1], 1);
   await exporter.ready;
@@ -131,6 +149,26 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     await deliver(0, 0, 3);
     expect(heartbeats.length).toBeGreaterThan(0);
     await exporter.stop();
+  });
+
+  test('while uploads lag behind, a batch waits and heartbeats after each completed unit of work', async () => {
+    const store = new GatedStore();
+    // 8-byte lines and a 10-byte limit: every record becomes its own object, so uploads pile up.
+    const { deliver, heartbeats, exporter, dataKeys } = await started({ maxObjectBytes: 10, store });
+    let delivered = false;
+    const delivery = deliver(0, 0, 3).then(() => (delivered = true));
+    await eventually(() => heartbeats.length > 0, 'a heartbeat after the intent commit');
+    expect(delivered).toBe(false);
+    const beforeRelease = heartbeats.length;
+    store.release();
+    await delivery;
+    expect(heartbeats.length).toBeGreaterThan(beforeRelease);
+    await exporter.stop();
+    expect(dataKeys()).toEqual([
+      'p/2024-05-01T12:00:00-stream-demo---0.jsonl',
+      'p/2024-05-01T12:00:00-stream-demo---0.1.jsonl',
+      'p/2024-05-01T12:00:00-stream-demo---0.2.jsonl',
+    ]);
   });
 
   test('stops with an error (non-zero exit) when the consumer crashes and cannot restart', async () => {
