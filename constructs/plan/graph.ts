@@ -395,9 +395,14 @@ export function readSynthOutput(dirOrFile: string): StackGraph[] {
   if (stat.isFile()) return [StackGraph.fromFile(dirOrFile)];
   const manifestPath = path.join(dirOrFile, 'manifest.json');
   if (fs.existsSync(manifestPath)) {
-    const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as {
-      stacks?: Record<string, { synthesizedStackPath?: string }>;
-    };
+    let manifest: { stacks?: Record<string, { synthesizedStackPath?: string }> };
+    try {
+      manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as typeof manifest;
+    } catch (error) {
+      throw new Error(
+        `${manifestPath} cannot be read: ${(error as Error).message}. Run \`cdktf synth\` again to rewrite it.`,
+      );
+    }
     return Object.entries(manifest.stacks ?? {})
       .sort(([a], [b]) => compare(a, b))
       .map(([name, s]) =>

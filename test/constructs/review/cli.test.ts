@@ -169,6 +169,9 @@ describe('runReview', () => {
     const invalid = capture();
     expect(await runReview([broken], invalid.io)).toBe(2);
     expect(invalid.err()).toMatch(/broken\.tf\.json is not valid JSON: /);
+    const notAFolder = capture();
+    expect(await runReview([pipeline, '--out', pipeline], notAFolder.io)).toBe(2);
+    expect(notAFolder.err()).toContain(`batch-exporter review: cannot write into ${pipeline}: `);
     const unknown = capture();
     expect(await runReview([pipeline, '--yaml'], unknown.io)).toBe(2);
     expect(unknown.err()).toContain("unknown option '--yaml'");
