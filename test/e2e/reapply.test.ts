@@ -6,6 +6,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { StackGraph } from '../../constructs/plan/graph';
 import { LocalServices, startLocalServices } from '../../local';
 import { LocalApplier } from '../../local/applier';
+import { LOCAL_TASK_OVERRIDES } from '../../local/demo/run';
 import { synthesizeExample } from '../../local/demo/synthesize';
 import { projectRoot } from '../../local/project-root';
 import { ENVIRONMENT } from '../../runtime/config/environment';
@@ -40,6 +41,7 @@ describe('re-applying the example with a changed plan', () => {
   let graph: StackGraph;
   let runDirectory: string;
   let service: string;
+  const steps: string[] = [];
 
   beforeAll(async () => {
     runDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'reapply-test-'));
@@ -61,6 +63,8 @@ describe('re-applying the example with a changed plan', () => {
       workingDirectory: projectRoot(),
       logDirectory: path.join(runDirectory, 'logs'),
       httpPortVariable: ENVIRONMENT.httpPort,
+      environmentOverrides: LOCAL_TASK_OVERRIDES,
+      onStep: (step) => steps.push(JSON.stringify(step)),
     });
     await applier.apply(graph);
     service = graph.ofType('aws_ecs_service')[0].address;
@@ -74,6 +78,22 @@ describe('re-applying the example with a changed plan', () => {
 
   const at = (constructPath: string) => graph.byConstructPath(`s3-export/${constructPath}`)!.address;
   const secretArn = () => String(applier.attribute(at('Sink/Secret'), 'arn'));
+
+  test("the access key's secret appears in no apply step and no task log, and is not handed out", async () => {
+    const { SecretString } = await services.aws
+      .secretsManager()
+      .send(new GetSecretValueCommand({ SecretId: secretArn() }));
+    const secret = JSON.parse(SecretString!).AccessKey.SecretAccessKey as string;
+    expect(secret.length).toBeGreaterThanOrEqual(20);
+
+    expect(steps.join('\n')).not.toContain(secret);
+    for (const task of applier.tasks.tasksOf(service)) {
+      expect(fs.readFileSync(task.logFile, 'utf8')).not.toContain(secret);
+    }
+    expect(() => applier.attribute(at('Writer/AccessKey'), 'secret')).toThrow(
+      /aws_iam_access_key.Writer_AccessKey_\w+.secret is a secret attribute; the applier does not hand it out/,
+    );
+  });
 
   test('refuses to remove the sink while the exporter still uses it, naming both, and changes nothing', async () => {
     const withoutSink = withoutConstructs(graph, ['s3-export/Sink']);
