@@ -246,11 +246,8 @@ describe('readSynthOutput', () => {
         `${path.join(empty, 'nope')} does not exist. Pass a cdktf synth output folder or a cdk.tf.json file.`,
       );
       fs.writeFileSync(path.join(empty, 'manifest.json'), '{"stacks": ');
-      expect(() => readSynthOutput(empty)).toThrow(
-        new RegExp(
-          `^${path.join(empty, 'manifest.json')} cannot be read: .*Run \`cdktf synth\` again to rewrite it\.$`,
-        ),
-      );
+      expect(() => readSynthOutput(empty)).toThrow(`${path.join(empty, 'manifest.json')} cannot be read: `);
+      expect(() => readSynthOutput(empty)).toThrow('Run `cdktf synth` again to rewrite it.');
       fs.rmSync(path.join(empty, 'manifest.json'));
       expect(() => readSynthOutput(empty)).toThrow(
         `${empty} holds no manifest.json, cdk.tf.json or stacks/*/cdk.tf.json.`,
