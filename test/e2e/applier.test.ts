@@ -171,6 +171,21 @@ describe('LocalApplier', () => {
     await applier.destroy();
   });
 
+  test('refuses a plan that changes an applied resource, since it does not update in place', async () => {
+    const applier = await newApplier();
+    const plan = (team: string) =>
+      StackGraph.fromJson(
+        synthStack((stack) => new IamUser(stack, 'User', { name: 'applier-changed', tags: { team } })).json,
+      );
+    await applier.apply(plan('a'));
+
+    await expect(applier.apply(plan('b'))).rejects.toThrow(
+      /does not update them in place, and these changed: aws_iam_user.User. Destroy the deployment and apply the new plan. Nothing was changed./,
+    );
+    await expect(applier.apply(plan('a'))).resolves.toEqual([]);
+    await applier.destroy();
+  });
+
   test('fails naming every resource type it does not know, before creating anything', async () => {
     const applier = await newApplier();
     const json = synthStack((stack) => new IamUser(stack, 'User', { name: 'never-created' })).json;
