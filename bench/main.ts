@@ -9,6 +9,7 @@
  * Prints a table, writes DIR/results.json and DIR/throughput-rss.svg (DIR defaults to bench/), and keeps
  * each exporter process's log and /metrics snapshot under bench/raw/ (gitignored).
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -213,6 +214,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const results = summarize(measurements, {
       date,
       command: options.command,
+      revision: revision(root),
       profile: profile.name,
       durationSeconds: round((performance.now() - started) / 1000, 1),
       machine: machineInfo(),
@@ -233,6 +235,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   } finally {
     await recorder.stop();
     await Promise.allSettled([kafka.stop(), aws.stop()]);
+  }
+}
+
+function revision(root: string): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
   }
 }
 

@@ -60,6 +60,8 @@ export interface BenchResults extends BenchMeasurements {
   readonly targets: readonly Target[];
   readonly date: string;
   readonly command: string;
+  /** The commit measured (`git describe --always --dirty`), so results can be matched to the runtime. */
+  readonly revision: string;
   readonly profile: ProfileName;
   readonly durationSeconds: number;
   readonly machine: MachineInfo;
@@ -75,7 +77,7 @@ export function summarize(
   measurements: BenchMeasurements,
   context: Pick<
     BenchResults,
-    'date' | 'command' | 'profile' | 'durationSeconds' | 'machine' | 'loadAverage' | 'notes'
+    'date' | 'command' | 'revision' | 'profile' | 'durationSeconds' | 'machine' | 'loadAverage' | 'notes'
   >,
 ): BenchResults {
   const { main, growth } = measurements;

@@ -76,6 +76,7 @@ describe('bench smoke run', () => {
     expect(Number.isNaN(Date.parse(results.date))).toBe(false);
     expect(results.loadAverage).toEqual({ atStart: expect.any(Array), atEnd: expect.any(Array) });
     expect(results.profile).toBe('smoke');
+    expect(results.revision).toEqual(expect.any(String));
     expect(results.notes).toContain('smoke test');
   });
 
