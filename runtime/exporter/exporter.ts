@@ -14,6 +14,11 @@ import { OffsetManager } from './offset-manager';
 import { Progress } from './progress';
 import type { Clock, ExporterDeps, RunningExporter } from './types';
 
+/** When a resync was refused and no new assignment came, how long until it is tried again. */
+const RESYNC_RETRY_MS = 2_000;
+/** Wake up a little after an interval boundary, so the batch that ends there is certainly due. */
+const BOUNDARY_MARGIN_MS = 5;
+
 /** How long `stop()` waits for the last batch to be stored before leaving the group anyway. */
 const STOP_FLUSH_TIMEOUT_MS = 30_000;
 
@@ -181,7 +186,15 @@ class Exporter {
     this.assignment = this.serial(async () => {
       if (epoch !== this.epoch || this.stopping) return false;
       const positions = await this.offsets!.assign(partitions, this.tick);
-      if (positions === 'fenced' || epoch !== this.epoch) return false;
+      if (positions === 'fenced') {
+        // Usually a rebalance is under way and its join resyncs again; if none comes, retry, so the member
+        // never sits idle with its partitions unread.
+        setTimeout(() => {
+          if (epoch === this.epoch && !this.stopping) this.resync();
+        }, RESYNC_RETRY_MS).unref();
+        return false;
+      }
+      if (epoch !== this.epoch) return false;
       this.batcher.assign(positions);
       for (const [partition, offset] of positions) this.consumer!.seek(partition, offset);
       this.logger.info({ positions: Object.fromEntries(positions) }, 'assignment ready');
@@ -252,7 +265,7 @@ class Exporter {
     while (!this.timer.signal.aborted) {
       const now = this.clock.now();
       await this.clock.sleep(
-        intervalStartOf(now, this.config.intervalSeconds) + lengthMs - now,
+        intervalStartOf(now, this.config.intervalSeconds) + lengthMs - now + BOUNDARY_MARGIN_MS,
         this.timer.signal,
       );
       if (this.timer.signal.aborted) return;

@@ -86,7 +86,7 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     await deliver(0, 0, 3);
     await deliver(1, 0, 1);
     expect(dataKeys()).toEqual([]);
-    clock.advance(7_000);
+    clock.advance(7_010);
     await eventually(() => dataKeys().length === 1, 'the interval flush');
     expect(dataKeys()).toEqual(['p/2024-05-01T12:00:00-stream-demo---0-1.jsonl']);
     expect(store.objects.get(dataKeys()[0])!.toString()).toBe('{"i":0}\n{"i":1}\n{"i":2}\n{"i":"b"}\n');
@@ -117,7 +117,7 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     const { consumer, clock, deliver, dataKeys, exporter, lines } = await started();
     await deliver(0, 0, 3);
     consumer.fenced = true;
-    clock.advance(7_000);
+    clock.advance(7_010);
     await eventually(
       () => lines.some((l) => l.includes('re-reading from the committed offsets')),
       'the resync',
@@ -171,6 +171,30 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     ]);
   });
 
+  test('retries a refused assignment when no new join follows, instead of sitting idle', async () => {
+    const topic = new FakeTopic();
+    topic.append(0, '{"i":0}');
+    const consumer = new FakeGroupConsumer(topic);
+    const { logger, lines } = memoryLogger();
+    const exporter = await startExporter(config, {
+      logger,
+      clock: new FakeClock(t0),
+      store: new FakeStore(),
+      consumerFactory: {
+        createGroupConsumer: () => consumer,
+        createRangeReader: () => new FakeRangeReader(topic),
+      },
+    });
+    await eventually(() => consumer.handlers !== undefined, 'the consumer to start');
+    consumer.fenced = true;
+    consumer.handlers!.onAssigned([0], 1);
+    await eventually(() => lines.some((l) => l.includes('commit refused or failed')), 'the refused pin');
+    consumer.fenced = false;
+    await exporter.ready;
+    expect(consumer.committedOffsets.get(0)?.offset).toBe('0');
+    await exporter.stop();
+  });
+
   test('stops with an error (non-zero exit) when the consumer crashes and cannot restart', async () => {
     const { consumer, exporter } = await started();
     consumer.handlers!.onCrash(new Error('coordinator gone'), false);
@@ -190,7 +214,7 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
       'fake-bucket',
       'k',
     );
-    clock.advance(7_000);
+    clock.advance(7_010);
     await expect(exporter.stopped).rejects.toThrow('S3 denied PutObject (test)');
     expect(consumer.committedOffsets.get(0)?.offset).toBe('0');
     expect(decodeCommitMetadata(consumer.committedOffsets.get(0)!.metadata).intent?.key).toBe(
