@@ -204,8 +204,12 @@ export class ExporterFleet {
   }
 }
 
+/**
+ * The exporter CLI under test: the build in dist/, or FAULTS_CLI (e.g. a deliberately broken copy, to see
+ * the matrix catch it).
+ */
 export function cliPath(): string {
-  return path.join(projectRoot(), 'dist', 'runtime', 'cli', 'main.js');
+  return process.env.FAULTS_CLI ?? path.join(projectRoot(), 'dist', 'runtime', 'cli', 'main.js');
 }
 
 function probe(port: number): Promise<number | undefined> {
