@@ -7,7 +7,7 @@
 import { traversalsIn } from '../plan/expressions';
 import { exporterTaskDefinitions } from '../plan/ecs';
 import { StackGraph } from '../plan/graph';
-import { NormalizedStatement, PolicyGrant, policyGrants, refTo } from '../plan/iam';
+import { NormalizedStatement, PolicyGrant, policyGrants, refOrNamed, refTo } from '../plan/iam';
 import { hasWildcard, parseS3Arn } from '../plan/s3-arn';
 import { secretUses } from '../plan/secrets';
 import { findingAt, GuardFinding, sortFindings } from './finding';
@@ -38,7 +38,7 @@ export function findSinkWriters(
   for (const use of secretUses(graph)) {
     const key = graph.node(use.reference.node);
     const user =
-      key?.type === 'aws_iam_access_key' ? refTo(graph, key.block.user, 'aws_iam_user') : undefined;
+      key?.type === 'aws_iam_access_key' ? refOrNamed(graph, key.block.user, 'aws_iam_user') : undefined;
     if (user !== undefined && graph.node(use.by)?.type === 'aws_secretsmanager_secret_version') {
       writers.set(user, writers.get(user) ?? `its access key's secret is stored in ${use.by}`);
     }

@@ -125,7 +125,7 @@ function fromPolicyDocumentData(doc: GraphNode): ReadPolicy {
 export function policyGrants(graph: StackGraph): PolicyGrant[] {
   const grants: PolicyGrant[] = [];
   const principalAt = (raw: unknown, kind: Principal['kind'], type: string): Principal => {
-    const target = refTo(graph, raw, type);
+    const target = refOrNamed(graph, raw, type);
     return { kind, address: target ?? `${type}:${String(raw)}` };
   };
   const inline: [string, Principal['kind'], string, string][] = [
@@ -249,6 +249,17 @@ export function refTo(graph: StackGraph, raw: unknown, type: string | undefined)
     if (node !== undefined && (type === undefined || node.type === type)) return node.address;
   }
   return undefined;
+}
+
+/**
+ * The declared node of `type` a value references, or whose `name` it is (`user = "writer"` written as a
+ * literal instead of a reference).
+ */
+export function refOrNamed(graph: StackGraph, raw: unknown, type: string): string | undefined {
+  return (
+    refTo(graph, raw, type) ??
+    graph.ofType(type).find((n) => typeof raw === 'string' && n.block.name === raw)?.address
+  );
 }
 
 function strings(value: unknown): string[] {

@@ -116,6 +116,18 @@ describe('policyGrants', () => {
     });
   });
 
+  test('finds the principal also when it is named by a literal instead of a reference', () => {
+    const literal = StackGraph.fromJson({
+      resource: {
+        aws_iam_user: { U: { name: 'writer' } },
+        aws_iam_user_policy: { P: { user: 'writer', policy: '{"Statement":[]}' } },
+      },
+    });
+    expect(policyGrants(literal).map((g) => g.principal)).toEqual([
+      { kind: 'user', address: 'aws_iam_user.U' },
+    ]);
+  });
+
   test('reads an aws_iam_policy_document data source into policy-JSON terms', () => {
     expect(readPolicy(graph, '${data.aws_iam_policy_document.Doc.json}')).toEqual({
       ok: true,
