@@ -6,7 +6,7 @@
  * service scheduler, a task that stops on its own is replaced, up to a limit (the deployment circuit
  * breaker's role); every replacement is reported.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -35,8 +35,14 @@ export interface StartTasksOptions {
   readonly environment: Readonly<Record<string, string>>;
   /** Values that secrets resolved to: never shown, even in a failed start's log excerpt. */
   readonly secretValues: readonly string[];
-  /** Seconds to wait for /healthz. */
+  /** Seconds to wait for the task to be healthy. */
   readonly healthTimeoutSeconds: number;
+  /**
+   * The container's health check command (ECS `healthCheck.command` without its `CMD` marker), run in the
+   * task's environment; exit 0 means healthy.
+   * @default - GET /healthz on the task's port answers 200
+   */
+  readonly healthCommand?: readonly string[];
 }
 
 export interface ExporterTasksOptions {
@@ -147,12 +153,7 @@ export class ExporterTasks {
     const child = own(
       spawn(command, args, {
         cwd: this.options.workingDirectory,
-        // A container sees only its task's environment, not the developer's shell (no stray AWS_* keys).
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          ...options.environment,
-          [this.options.httpPortVariable]: String(task.httpPort),
-        },
+        env: this.environmentOf(task, options),
         stdio: ['ignore', log, log],
       }),
     );
@@ -175,6 +176,28 @@ export class ExporterTasks {
     });
   }
 
+  /** A container sees only its task's environment, not the developer's shell (no stray AWS_* keys). */
+  private environmentOf(task: RunningTask, options: StartTasksOptions): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      ...options.environment,
+      [this.options.httpPortVariable]: String(task.httpPort),
+    };
+  }
+
+  private async isHealthy(task: RunningTask, options: StartTasksOptions): Promise<boolean> {
+    if (options.healthCommand === undefined) return (await healthStatus(task.httpPort)) === 200;
+    const [command, ...args] = options.healthCommand;
+    return new Promise((resolve) => {
+      execFile(
+        command,
+        [...args],
+        { cwd: this.options.workingDirectory, env: this.environmentOf(task, options), timeout: 10_000 },
+        (error) => resolve(error === null),
+      );
+    });
+  }
+
   private async waitHealthy(task: RunningTask, options: StartTasksOptions): Promise<void> {
     const deadline = Date.now() + options.healthTimeoutSeconds * 1000;
     for (;;) {
@@ -183,15 +206,17 @@ export class ExporterTasks {
           `${task.failed}. Its output (${task.logFile}) ends with:\n${logTail(task.logFile, options.secretValues)}`,
         );
       }
-      if (task.exit() === undefined && (await healthStatus(task.httpPort)) === 200) return;
+      if (task.exit() === undefined && (await this.isHealthy(task, options))) return;
       if (Date.now() > deadline) {
+        const check = options.healthCommand?.join(' ') ?? `GET /healthz on port ${task.httpPort}`;
         throw new Error(
-          `task ${task.index} of ${options.service} did not answer /healthz on port ${task.httpPort} with 200 ` +
-            `within ${options.healthTimeoutSeconds} s. Its output (${task.logFile}) ends with:\n` +
+          `task ${task.index} of ${options.service} was not healthy (${check}) within ` +
+            `${options.healthTimeoutSeconds} s. Its output (${task.logFile}) ends with:\n` +
             logTail(task.logFile, options.secretValues),
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The health command starts a process each time: poll it less often than the HTTP probe.
+      await new Promise((resolve) => setTimeout(resolve, options.healthCommand === undefined ? 200 : 1000));
     }
   }
 }

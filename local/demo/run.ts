@@ -134,7 +134,7 @@ export async function runDemo(options: DemoOptions, out: DemoOutput): Promise<De
     const service = graph.ofType('aws_ecs_service')[0].address;
     for (const task of applier.tasks.tasksOf(service)) {
       out.line(
-        `   task ${task.index}: pid ${task.pid}, /healthz on port ${task.httpPort}, log ${task.logFile}`,
+        `   task ${task.index}: pid ${task.pid}, healthy, HTTP port ${task.httpPort}, log ${task.logFile}`,
       );
     }
     out.line();

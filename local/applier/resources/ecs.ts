@@ -17,6 +17,7 @@ interface ContainerDefinition {
   readonly secrets?: readonly { readonly name: string; readonly valueFrom: string }[];
   readonly command?: readonly string[];
   readonly entryPoint?: readonly string[];
+  readonly healthCheck?: { readonly command?: readonly string[] };
 }
 
 /** Per-service settings the caller gives the applier (the local side of the deployment). */
@@ -65,6 +66,7 @@ export function ecsService(options: ServiceRuntimeOptions): ResourceHandler {
         environment: { ...environment, ...options.environmentOverrides },
         secretValues,
         healthTimeoutSeconds: options.healthTimeoutSeconds,
+        healthCommand: healthCommand(address, container),
       });
       return {
         id: `arn:aws:ecs:${context.aws.region}:${context.aws.accountId}:service/${name}`,
@@ -84,6 +86,19 @@ export function ecsService(options: ServiceRuntimeOptions): ResourceHandler {
       return `stopped ${stopped.length} exporter process(es): ${exits || 'none were running'}`;
     },
   };
+}
+
+/** The container's health check as a command to run: `["CMD", ...argv]` or `["CMD-SHELL", "script"]`. */
+function healthCommand(address: string, container: ContainerDefinition): string[] | undefined {
+  const command = container.healthCheck?.command;
+  if (command === undefined || command.length === 0) return undefined;
+  const [kind, ...rest] = command;
+  if (kind === 'CMD' && rest.length > 0) return [...rest];
+  if (kind === 'CMD-SHELL' && rest.length === 1) return ['/bin/sh', '-c', rest[0]];
+  throw new Error(
+    `${address}: container ${container.name} has a health check command ${JSON.stringify(command)}; ` +
+      'ECS expects ["CMD", ...] or ["CMD-SHELL", "command"]',
+  );
 }
 
 function parseContainerDefinitions(address: string, value: Value | undefined): ContainerDefinition[] {
