@@ -3,6 +3,8 @@ import { clickstreamEvent } from '../../../local/clickstream';
 import { LocalServices, startLocalServices } from '../../../local';
 import { startExporter } from '../../../runtime/exporter';
 import { decodeCommitMetadata } from '../../../runtime/exporter/commit-metadata';
+import { DataLossError } from '../../../runtime/kafka/consumer';
+import { KafkaJsConsumerFactory } from '../../../runtime/kafka/kafkajs-consumer';
 import { ObjectStore, StorePermanentError } from '../../../runtime/storage/object-store';
 import { S3ObjectStore } from '../../../runtime/storage/s3-store';
 import {
@@ -50,6 +52,7 @@ describe('startExporter on the local Kafka and S3', () => {
           { name: 'malformed', partitions: 2 },
           { name: 'recovery', partitions: 3 },
           { name: 'sizes', partitions: 2 },
+          { name: 'retention', partitions: 1 },
         ],
       },
     });
@@ -293,5 +296,35 @@ describe('startExporter on the local Kafka and S3', () => {
       .s3()
       .send(new GetObjectCommand({ Bucket: 'sizes', Key: objects[0].key }));
     expect(sample.ContentType).toBe('application/x-ndjson');
+  });
+
+  test('stops with a data-loss error naming the ranges retention removed before they were exported', async () => {
+    await createBucket(services, 'retention');
+    const config = localConfig(services, { topic: 'retention', groupId: 'retention', bucket: 'retention' });
+    // A first run on the empty topic pins the group at offset 0 ...
+    const first = await startExporter(config, testDeps(config));
+    await first.ready;
+    await first.stop();
+    // ... then, while no exporter runs, the local broker (about 5 MB per partition) drops the oldest events.
+    await produce(services, 'retention', events(14_000, 'retention'), 1);
+    const low = (await groupProgress(services, 'retention', 'retention')).low.get(0)!;
+    expect(BigInt(low)).toBeGreaterThan(0n);
+
+    const exporter = await startExporter(config, testDeps(config));
+    await expect(exporter.stopped).rejects.toBeInstanceOf(DataLossError);
+    await expect(exporter.stopped).rejects.toThrow(
+      `DATA LOSS: records of topic 'retention' after the committed offsets were removed by retention before they were exported: partition 0 [0, ${low})`,
+    );
+
+    const { logger } = memoryLogger();
+    const reader = new KafkaJsConsumerFactory({
+      kafka: config.kafka,
+      topic: 'retention',
+      fromBeginning: true,
+      logger,
+    }).createRangeReader();
+    const read = reader.read([{ partition: 0, from: '10', to: '20' }]);
+    await expect(read).rejects.toBeInstanceOf(DataLossError);
+    await expect(read).rejects.toThrow(`partition 0 [10, 20) (stored now: [${low}, 14000))`);
   });
 });

@@ -133,6 +133,7 @@ export async function readObjects(s3: S3Client, bucket: string, prefix = ''): Pr
 export interface GroupProgress {
   readonly committed: Map<number, { offset: string; metadata: string }>;
   readonly high: Map<number, string>;
+  readonly low: Map<number, string>;
 }
 
 export async function groupProgress(
@@ -155,6 +156,7 @@ export async function groupProgress(
         offsets.partitions.map((p) => [p.partition, { offset: p.offset, metadata: p.metadata ?? '' }]),
       ),
       high: new Map(watermarks.map((w) => [w.partition, w.high])),
+      low: new Map(watermarks.map((w) => [w.partition, w.low])),
     };
   } finally {
     await admin.disconnect();
