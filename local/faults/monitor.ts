@@ -189,6 +189,8 @@ export class ProgressMonitor {
         committed: this.committed[w.partition] ?? 0n,
       }))
       .filter((w) => w.high > w.committed);
+    // Without lag there is nothing to do: idleness counts from when lag appears.
+    if (lagging.length === 0) this.lastProgressAt = now;
     const idleFor = now - this.lastProgressAt;
     if (
       lagging.length > 0 &&

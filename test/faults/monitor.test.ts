@@ -1,0 +1,108 @@
+import type { Admin } from 'kafkajs';
+import { ObjectCatalog, ProducedIndex, ProgressMonitor } from '../../local/faults';
+import type { StoredObject } from '../../local/faults/verify';
+
+/** One partition, events `e0`..`e3` at offsets 0..3; committed offset and stored objects set by each test. */
+function harness(idleBudgetMs = 10_000) {
+  const index = new ProducedIndex(1);
+  for (let offset = 0n; offset < 4n; offset++) index.record(`e${offset}`, { partition: 0, offset });
+  const state = { committed: '-1', metadata: '', high: '4', objects: [] as StoredObject[] };
+  const admin = {
+    fetchOffsets: async () => [
+      { topic: 't', partitions: [{ partition: 0, offset: state.committed, metadata: state.metadata }] },
+    ],
+    fetchTopicOffsets: async () => [{ partition: 0, offset: state.high, high: state.high, low: '0' }],
+  } as unknown as Admin;
+  const catalog = {
+    refresh: async () => 0,
+    all: () => state.objects,
+  } as unknown as ObjectCatalog;
+  const monitor = new ProgressMonitor({
+    admin,
+    groupId: 'g',
+    topic: 't',
+    catalog,
+    index,
+    liveProcesses: () => 1,
+    idleBudgetMs,
+    sampleMs: 5,
+  });
+  const stored = (ids: string[]) => {
+    state.objects = [
+      {
+        key: `p/2026-11-27T08:00:0${state.objects.length}-stream-s---0.jsonl`,
+        namedPartitions: [0],
+        eventIds: ids,
+      },
+    ];
+  };
+  return { monitor, state, stored };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('ProgressMonitor', () => {
+  test('resolves once every produced event is committed, with no violation when commits follow storage', async () => {
+    const { monitor, state, stored } = harness();
+    monitor.start();
+    stored(['e0', 'e1', 'e2', 'e3']);
+    state.committed = '4';
+    await monitor.waitUntilCommitted();
+    await monitor.stop();
+    expect(monitor.violations).toEqual([]);
+  });
+
+  test('fails when a committed offset is beyond the stored data, and when it moves backwards', async () => {
+    const { monitor, state, stored } = harness();
+    monitor.start();
+    stored(['e0', 'e1']);
+    state.committed = '3';
+    await sleep(30);
+    state.committed = '1';
+    await sleep(30);
+    await monitor.stop();
+    expect(monitor.violations).toEqual(
+      expect.arrayContaining([
+        'partition 0: committed offset 3 is beyond the stored data (contiguous up to 2)',
+        'partition 0: committed offset moved backwards from 3 to 1',
+      ]),
+    );
+  });
+
+  test('fails a wait when nothing progresses while lag remains, naming the lag', async () => {
+    const { monitor, state } = harness(50);
+    state.committed = '0';
+    monitor.start();
+    await expect(monitor.waitUntilCommitted()).rejects.toThrow(
+      /^no progress for \d+ s while lag remains \(p0 committed 0 of 4\) with 1 exporter process\(es\) running$/,
+    );
+    await monitor.stop();
+  });
+
+  test('does not count idleness inside a fault window or while there is no lag', async () => {
+    const { monitor, state } = harness(50);
+    state.committed = '0';
+    state.high = '0';
+    monitor.start();
+    await sleep(100);
+    state.high = '4';
+    await monitor.faultWindow(() => sleep(100));
+    await monitor.stop();
+    expect(monitor.violations).toEqual([]);
+  });
+
+  test('records every intent seen in committed metadata and reports one left at the end', async () => {
+    const { monitor, state } = harness();
+    state.committed = '0';
+    state.metadata = JSON.stringify({ v: 1, t: 0, n: 0, k: 'p/a.jsonl', r: [[0, '0', '4']] });
+    monitor.start();
+    await sleep(30);
+    await monitor.stop();
+    expect([...monitor.intents.values()]).toEqual([
+      { intervalStart: 0, part: 0, key: 'p/a.jsonl', ranges: [{ partition: 0, from: '0', to: '4' }] },
+    ]);
+    expect(monitor.openIntents()).toEqual([
+      `partition 0: an intent is still committed at the end: ${state.metadata}`,
+    ]);
+  });
+});
