@@ -303,7 +303,8 @@ async function keepRunning(
   );
   out.line('--keep: everything keeps running. In another shell:');
   out.line(
-    `   export AWS_SHARED_CREDENTIALS_FILE=${credentialsFile} AWS_ENDPOINT_URL=${services.aws.endpoint}`,
+    `   export AWS_SHARED_CREDENTIALS_FILE=${credentialsFile} AWS_ENDPOINT_URL=${services.aws.endpoint} ` +
+      `AWS_DEFAULT_REGION=${services.aws.region}`,
   );
   out.line(`   aws s3 ls --recursive s3://${bucket}/`);
   out.line(`   kcat -b ${services.kafka.bootstrap} -t ${STREAM} -C -o -1 -e`);
@@ -319,4 +320,6 @@ async function keepRunning(
     rl.once('close', done);
     process.once('SIGINT', done);
   });
+  // The local administrator's key dies with moto_server; the file goes before that.
+  fs.rmSync(credentialsFile, { force: true });
 }
