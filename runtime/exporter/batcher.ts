@@ -36,7 +36,10 @@ export interface AppendResult {
 
 interface OpenSlice {
   from: string;
+  /** At least one past `lastOffset`; set from the batch's next offset (which may skip filtered records). */
   to: string;
+  /** Offset of the last record added (kept as is: no per-record arithmetic on the hot path). */
+  lastOffset: string;
   validLines: Buffer[];
   invalidLines: Buffer[];
   validBytes: number;
@@ -119,9 +122,11 @@ export class Batcher {
     const interval = this.intervalStartOf(now);
     if (this.openInterval !== undefined && this.openInterval !== interval) full.push(this.take()!);
     const expected = position.next === undefined ? undefined : BigInt(position.next);
+    // Only a batch that overlaps what was already received needs a per-record check.
+    const skipBelow = expected !== undefined && BigInt(batch.fetchedOffset) < expected ? expected : undefined;
     let invalidRecords = 0;
     for (const record of batch.records) {
-      if (expected !== undefined && BigInt(record.offset) < expected) continue;
+      if (skipBelow !== undefined && BigInt(record.offset) < skipBelow) continue;
       const encoded = encodeRecord(this.topic, batch.partition, record);
       if (this.openBytes > 0 && this.openBytes + encoded.line.length > this.maxObjectBytes) {
         full.push(this.take()!);
@@ -145,9 +150,12 @@ export class Batcher {
   /** Takes whatever the open batch holds (at shutdown, or when it is due). */
   take(): BatchSnapshot | undefined {
     if (this.openInterval === undefined) return undefined;
-    const slices = [...this.open.entries()]
+    const slices: PartitionSlice[] = [...this.open.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([partition, slice]) => ({ partition, ...slice }));
+      .map(([partition, { lastOffset, to, ...slice }]) => {
+        const afterLast = BigInt(lastOffset) + 1n;
+        return { partition, ...slice, to: BigInt(to) > afterLast ? to : afterLast.toString() };
+      });
     for (const slice of slices) {
       const position = this.positions.get(slice.partition);
       if (position !== undefined) position.sliceStart = slice.to;
@@ -181,7 +189,15 @@ export class Batcher {
     let slice = this.open.get(partition);
     if (slice === undefined) {
       const from = position.sliceStart ?? offset;
-      slice = { from, to: offset, validLines: [], invalidLines: [], validBytes: 0, invalidBytes: 0 };
+      slice = {
+        from,
+        to: from,
+        lastOffset: offset,
+        validLines: [],
+        invalidLines: [],
+        validBytes: 0,
+        invalidBytes: 0,
+      };
       this.open.set(partition, slice);
     }
     if (valid) {
@@ -191,7 +207,7 @@ export class Batcher {
       slice.invalidLines.push(line);
       slice.invalidBytes += line.length;
     }
-    slice.to = (BigInt(offset) + 1n).toString();
+    slice.lastOffset = offset;
     this.openInterval = interval;
     this.openBytes += line.length;
     this.openRecords++;
