@@ -6,7 +6,7 @@
  */
 import { StackGraph } from '../plan/graph';
 import { policyGrants, refTo } from '../plan/iam';
-import { parseS3Arn } from '../plan/s3-arn';
+import { bucketNodeNamed, parseS3Arn } from '../plan/s3-arn';
 import { findingAt, GuardFinding, sortFindings } from './finding';
 
 const RULE = 'secure-bucket';
@@ -24,7 +24,7 @@ const SSE_ALGORITHMS = new Set(['AES256', 'aws:kms', 'aws:kms:dsse']);
 export function checkSecureBuckets(graph: StackGraph): GuardFinding[] {
   const findings: GuardFinding[] = [];
   const forBucket = (type: string, bucket: string) =>
-    graph.ofType(type).filter((n) => refTo(graph, n.block.bucket, 'aws_s3_bucket') === bucket);
+    graph.ofType(type).filter((n) => bucketOf(graph, n.block.bucket) === bucket);
   const tlsDenied = tlsOnlyBuckets(graph);
 
   for (const bucket of graph.ofType('aws_s3_bucket')) {
@@ -121,4 +121,11 @@ export function tlsOnlyBuckets(graph: StackGraph): Set<string> {
 function asList(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
+}
+
+/** The declared bucket a `bucket` attribute names: by reference, or by its literal name. */
+function bucketOf(graph: StackGraph, raw: unknown): string | undefined {
+  return (
+    refTo(graph, raw, 'aws_s3_bucket') ?? (typeof raw === 'string' ? bucketNodeNamed(graph, raw) : undefined)
+  );
 }

@@ -7,6 +7,7 @@
 import { decodeJsonAttribute } from './encoded-json';
 import { traversalsIn } from './expressions';
 import { GraphNode, StackGraph } from './graph';
+import { bucketNodeNamed } from './s3-arn';
 
 /** One policy statement, normalized: single values become lists, absent lists are empty. */
 export interface NormalizedStatement {
@@ -190,7 +191,10 @@ export function policyGrants(graph: StackGraph): PolicyGrant[] {
   ];
   for (const [type, attr, policyAttr] of resourcePolicies) {
     for (const n of graph.ofType(type)) {
-      const protectedAddress = refTo(graph, n.block[attr], undefined) ?? String(n.block[attr]);
+      const raw = n.block[attr];
+      const named =
+        type === 'aws_s3_bucket_policy' && typeof raw === 'string' ? bucketNodeNamed(graph, raw) : undefined;
+      const protectedAddress = refTo(graph, raw, undefined) ?? named ?? String(raw);
       grants.push({
         principal: { kind: 'resource', address: protectedAddress },
         source: n.address,

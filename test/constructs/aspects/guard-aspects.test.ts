@@ -196,6 +196,17 @@ describe('SecureExportBuckets', () => {
     ]);
   });
 
+  test('passes a bucket whose parts name it by its literal name instead of a reference', () => {
+    const errors = guardErrors(new SecureExportBuckets(), (s) => {
+      // secureBucket names the bucket "<id lower-cased>-exports".
+      secureBucket(s, 'Bucket');
+      for (const part of ['BucketPublicAccessBlock', 'BucketEncryption', 'BucketPolicy', 'BucketLifecycle']) {
+        (s.node.findChild(part) as unknown as { bucket: string }).bucket = 'bucket-exports';
+      }
+    });
+    expect(errors).toEqual([]);
+  });
+
   test('reports only constructs within the scope it was added to', () => {
     process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = 'true';
     try {
