@@ -16,6 +16,7 @@ import type { Clock, ExporterDeps, RunningExporter } from './types';
 
 /** When a resync was refused and no new assignment came, how long until it is tried again. */
 const RESYNC_RETRY_MS = 2_000;
+const MAX_RESYNC_RETRY_MS = 30_000;
 /** Wake up a little after an interval boundary, so the batch that ends there is certainly due. */
 const BOUNDARY_MARGIN_MS = 5;
 
@@ -87,6 +88,7 @@ class Exporter {
   private assignment: Promise<boolean> = Promise.resolve(false);
   private chain: Promise<unknown> = Promise.resolve();
   private queuedBytes = 0;
+  private resyncFailures = 0;
   private stopping = false;
   private stopPromise: Promise<void> | undefined;
   private fatal: unknown;
@@ -185,15 +187,30 @@ class Exporter {
     const partitions = this.partitions;
     this.assignment = this.serial(async () => {
       if (epoch !== this.epoch || this.stopping) return false;
-      const positions = await this.offsets!.assign(partitions, this.tick);
+      let positions: Map<number, string> | 'fenced';
+      try {
+        positions = await this.offsets!.assign(partitions, this.tick);
+      } catch (error) {
+        // Kafka being unreachable for a while is not fatal: nothing was written or committed, try again.
+        // Everything else (data loss, damaged metadata, a refused upload) is.
+        if (!isKafkaError(error)) throw error;
+        this.logger.warn(
+          { error: (error as Error).message },
+          'reading the committed offsets failed; retrying',
+        );
+        positions = 'fenced';
+      }
       if (positions === 'fenced') {
-        // Usually a rebalance is under way and its join resyncs again; if none comes, retry, so the member
-        // never sits idle with its partitions unread.
+        // Usually a rebalance is under way and its join resyncs again; if none comes, retry (backing off), so
+        // the member never sits idle with its partitions unread.
+        const delay = Math.min(RESYNC_RETRY_MS * 2 ** this.resyncFailures, MAX_RESYNC_RETRY_MS);
+        this.resyncFailures++;
         setTimeout(() => {
           if (epoch === this.epoch && !this.stopping) this.resync();
-        }, RESYNC_RETRY_MS).unref();
+        }, delay).unref();
         return false;
       }
+      this.resyncFailures = 0;
       if (epoch !== this.epoch) return false;
       this.batcher.assign(positions);
       for (const [partition, offset] of positions) this.consumer!.seek(partition, offset);
@@ -337,6 +354,11 @@ class Exporter {
     this.logger.info('stopped');
     this.stopped.resolve();
   }
+}
+
+/** kafkajs errors (connection, coordinator, timeouts): transient from the data path's point of view. */
+function isKafkaError(error: unknown): boolean {
+  return error instanceof Error && error.name.startsWith('KafkaJS');
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -195,6 +195,35 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     await exporter.stop();
   });
 
+  test('retries reading the committed offsets while Kafka is unreachable, instead of failing', async () => {
+    const topic = new FakeTopic();
+    topic.append(0, '{"i":0}');
+    const consumer = new FakeGroupConsumer(topic);
+    const committed = consumer.committed.bind(consumer);
+    let failures = 1;
+    consumer.committed = async (partitions) => {
+      if (failures-- > 0)
+        throw Object.assign(new Error('Connection error: ECONNREFUSED'), { name: 'KafkaJSConnectionError' });
+      return committed(partitions);
+    };
+    const { logger, lines } = memoryLogger();
+    const exporter = await startExporter(config, {
+      logger,
+      clock: new FakeClock(t0),
+      store: new FakeStore(),
+      consumerFactory: {
+        createGroupConsumer: () => consumer,
+        createRangeReader: () => new FakeRangeReader(topic),
+      },
+    });
+    await eventually(() => consumer.handlers !== undefined, 'the consumer to start');
+    consumer.handlers!.onAssigned([0], 1);
+    await exporter.ready;
+    expect(lines.join('\n')).toContain('reading the committed offsets failed; retrying');
+    await exporter.stop();
+    await expect(exporter.stopped).resolves.toBeUndefined();
+  });
+
   test('stops with an error (non-zero exit) when the consumer crashes and cannot restart', async () => {
     const { consumer, exporter } = await started();
     consumer.handlers!.onCrash(new Error('coordinator gone'), false);
