@@ -22,6 +22,8 @@ const BOUNDARY_MARGIN_MS = 5;
 
 /** How long `stop()` waits for the last batch to be stored before leaving the group anyway. */
 const STOP_FLUSH_TIMEOUT_MS = 30_000;
+/** How long leaving the group may take; with the flush, a stop ends within 40 s (the CLI allows 60 s). */
+const LEAVE_TIMEOUT_MS = 10_000;
 
 /**
  * Starts exporting `config.stream.topic` to `config.sink`; see {@link RunningExporter} for its lifecycle.
@@ -313,8 +315,7 @@ class Exporter {
     this.timer.abort();
     const consumer = this.consumer;
     void (async () => {
-      if (consumer !== undefined)
-        await withTimeout(consumer.stop(), STOP_FLUSH_TIMEOUT_MS).catch(() => undefined);
+      if (consumer !== undefined) await withTimeout(consumer.stop(), LEAVE_TIMEOUT_MS).catch(() => undefined);
       this.ready.reject(error);
       this.stopped.reject(error);
     })();
@@ -344,7 +345,7 @@ class Exporter {
     if (!inTime)
       this.logger.warn('the last batch was not stored in time; it is read again on the next start');
     if (this.consumer !== undefined)
-      await withTimeout(this.consumer.stop(), STOP_FLUSH_TIMEOUT_MS).catch(() => undefined);
+      await withTimeout(this.consumer.stop(), LEAVE_TIMEOUT_MS).catch(() => undefined);
     if (this.fatal !== undefined) {
       this.stopped.reject(this.fatal);
       this.ready.reject(this.fatal);
