@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { freePort, own, stopProcess } from '../process';
+import { LogDestination, LogShipper } from './log-shipper';
 
 /** One task (its current process). */
 export interface ExporterTask {
@@ -43,6 +44,11 @@ export interface StartTasksOptions {
    * @default - GET /healthz on the task's port answers 200
    */
   readonly healthCommand?: readonly string[];
+  /**
+   * Where each task's output is also sent (the task definition's `awslogs` configuration).
+   * @default - only the local log file
+   */
+  readonly logDestination?: (task: number) => LogDestination;
 }
 
 export interface ExporterTasksOptions {
@@ -67,6 +73,7 @@ class RunningTask implements ExporterTask {
   public replacements = 0;
   public stopping = false;
   public failed?: string;
+  public shipper?: LogShipper;
   private ended?: string;
 
   public constructor(
@@ -120,6 +127,12 @@ export class ExporterTasks {
       );
       const task = new RunningTask(index, await freePort(), logFile);
       fs.writeFileSync(logFile, '');
+      if (options.logDestination !== undefined) {
+        task.shipper = new LogShipper(logFile, options.logDestination(index), (text) =>
+          this.options.onTaskEvent?.(text),
+        );
+        task.shipper.start();
+      }
       this.launch(task, options);
       tasks.push(task);
     }
@@ -139,6 +152,7 @@ export class ExporterTasks {
     for (const task of tasks) task.stopping = true;
     // A graceful stop flushes the current interval; give it time before SIGKILL.
     await Promise.all(tasks.map((task) => stopProcess(task.child, 30_000)));
+    await Promise.all(tasks.map((task) => task.shipper?.stop()));
     return tasks;
   }
 

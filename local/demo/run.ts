@@ -190,7 +190,10 @@ export async function runDemo(options: DemoOptions, out: DemoOutput): Promise<De
     }
     out.line();
 
-    if (options.keep) await keepRunning(services, bucketName, runDirectory, out);
+    if (options.keep) {
+      const logGroup = String(applier.attribute(graph.ofType('aws_cloudwatch_log_group')[0].address, 'name'));
+      await keepRunning(services, bucketName, logGroup, runDirectory, out);
+    }
 
     out.line(
       '8. Tearing down in destroy order (exporter processes first; the bucket is kept: it holds the data)',
@@ -291,6 +294,7 @@ function splitByInterval(keys: readonly string[]): Record<string, number[][]> {
 async function keepRunning(
   services: LocalServices,
   bucket: string,
+  logGroup: string,
   runDirectory: string,
   out: DemoOutput,
 ): Promise<void> {
@@ -307,6 +311,7 @@ async function keepRunning(
       `AWS_DEFAULT_REGION=${services.aws.region}`,
   );
   out.line(`   aws s3 ls --recursive s3://${bucket}/`);
+  out.line(`   aws logs tail ${logGroup}`);
   out.line(`   kcat -b ${services.kafka.bootstrap} -t ${STREAM} -C -o -1 -e`);
   out.line('Press Enter (or Ctrl-C) to tear down.');
   await new Promise<void>((resolve) => {

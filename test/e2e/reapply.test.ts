@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetUserCommand } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { StackGraph } from '../../constructs/plan/graph';
@@ -93,6 +94,28 @@ describe('re-applying the example with a changed plan', () => {
     expect(() => applier.attribute(at('Writer/AccessKey'), 'secret')).toThrow(
       /aws_iam_access_key.Writer_AccessKey_\w+.secret is a secret attribute; the applier does not hand it out/,
     );
+  });
+
+  test("the tasks' output reaches the log group the task definition names (awslogs)", async () => {
+    const logs = new CloudWatchLogsClient({
+      endpoint: services.aws.endpoint,
+      region: services.aws.region,
+      credentials: services.aws.adminCredentials,
+    });
+    const group = String(applier.attribute(at('Exporter/Logs'), 'name'));
+    const shipped = async () =>
+      (await logs.send(new FilterLogEventsCommand({ logGroupName: group }))).events ?? [];
+    let events = await shipped();
+    // Shipping runs every second; wait for the startup lines rather than for a fixed time.
+    for (let i = 0; i < 30 && !events.some((e) => e.message?.includes('validation object written')); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      events = await shipped();
+    }
+
+    expect(events.some((e) => e.message?.includes('validation object written'))).toBe(true);
+    const streams = new Set(events.map((e) => e.logStreamName));
+    expect(streams.size).toBe(2);
+    for (const stream of streams) expect(stream).toMatch(/^exporter\/batch-exporter\/[0-9a-f]{32}$/);
   });
 
   test('refuses to remove the sink while the exporter still uses it, naming both, and changes nothing', async () => {

@@ -3,7 +3,10 @@
  * and a service is "applied" by starting `desired_count` runtime processes with the task's environment and
  * its `secrets` read from the local Secrets Manager.
  */
+import { randomBytes } from 'node:crypto';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { Value } from '../expression';
+import { LogDestination } from '../log-shipper';
 import { AppliedResource, HandlerContext, ResourceHandler } from '../types';
 import { optionalNumber, requireString } from './arguments';
 import { readSecretReference } from './secrets';
@@ -18,6 +21,7 @@ interface ContainerDefinition {
   readonly command?: readonly string[];
   readonly entryPoint?: readonly string[];
   readonly healthCheck?: { readonly command?: readonly string[] };
+  readonly logConfiguration?: { readonly logDriver?: string; readonly options?: Record<string, string> };
 }
 
 /** Per-service settings the caller gives the applier (the local side of the deployment). */
@@ -67,6 +71,7 @@ export function ecsService(options: ServiceRuntimeOptions): ResourceHandler {
         secretValues,
         healthTimeoutSeconds: options.healthTimeoutSeconds,
         healthCommand: healthCommand(address, container),
+        logDestination: logDestination(container, context),
       });
       return {
         id: `arn:aws:ecs:${context.aws.region}:${context.aws.accountId}:service/${name}`,
@@ -86,6 +91,29 @@ export function ecsService(options: ServiceRuntimeOptions): ResourceHandler {
       return `stopped ${stopped.length} exporter process(es): ${exits || 'none were running'}`;
     },
   };
+}
+
+/** The `awslogs` driver's destination per task: `<group>`, stream `<prefix>/<container>/<task id>`. */
+function logDestination(
+  container: ContainerDefinition,
+  { aws }: HandlerContext,
+): ((task: number) => LogDestination) | undefined {
+  const config = container.logConfiguration;
+  const group = config?.options?.['awslogs-group'];
+  if (config?.logDriver !== 'awslogs' || group === undefined) return undefined;
+  const client = new CloudWatchLogsClient({
+    endpoint: aws.endpoint,
+    region: config.options?.['awslogs-region'] ?? aws.region,
+    credentials: aws.credentials,
+  });
+  const prefix = config.options?.['awslogs-stream-prefix'];
+  return () => ({
+    client,
+    group,
+    stream: [prefix, container.name ?? 'container', randomBytes(16).toString('hex')]
+      .filter(Boolean)
+      .join('/'),
+  });
 }
 
 /** The container's health check as a command to run: `["CMD", ...argv]` or `["CMD-SHELL", "script"]`. */
