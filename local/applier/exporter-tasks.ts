@@ -49,6 +49,11 @@ export interface StartTasksOptions {
    * @default - only the local log file
    */
   readonly logDestination?: (task: number) => LogDestination;
+  /**
+   * Seconds between SIGTERM and SIGKILL on stop (the container's `stopTimeout`).
+   * @default 30 (ECS's default)
+   */
+  readonly stopTimeoutSeconds?: number;
 }
 
 export interface ExporterTasksOptions {
@@ -74,6 +79,7 @@ class RunningTask implements ExporterTask {
   public stopping = false;
   public failed?: string;
   public shipper?: LogShipper;
+  public stopTimeoutSeconds = 30;
   private ended?: string;
 
   public constructor(
@@ -126,6 +132,7 @@ export class ExporterTasks {
         `${options.service.replace(/[^\w.-]+/g, '_')}-task-${index}.log`,
       );
       const task = new RunningTask(index, await freePort(), logFile);
+      task.stopTimeoutSeconds = options.stopTimeoutSeconds ?? 30;
       fs.writeFileSync(logFile, '');
       if (options.logDestination !== undefined) {
         task.shipper = new LogShipper(logFile, options.logDestination(index), (text) =>
@@ -150,8 +157,8 @@ export class ExporterTasks {
     const tasks = this.byService.get(service) ?? [];
     this.byService.delete(service);
     for (const task of tasks) task.stopping = true;
-    // A graceful stop flushes the current interval; give it time before SIGKILL.
-    await Promise.all(tasks.map((task) => stopProcess(task.child, 30_000)));
+    // A graceful stop flushes the current interval; like ECS, SIGKILL only after the container's stopTimeout.
+    await Promise.all(tasks.map((task) => stopProcess(task.child, task.stopTimeoutSeconds * 1000)));
     await Promise.all(tasks.map((task) => task.shipper?.stop()));
     return tasks;
   }

@@ -21,6 +21,7 @@ interface ContainerDefinition {
   readonly command?: readonly string[];
   readonly entryPoint?: readonly string[];
   readonly healthCheck?: { readonly command?: readonly string[] };
+  readonly stopTimeout?: number;
   readonly logConfiguration?: { readonly logDriver?: string; readonly options?: Record<string, string> };
 }
 
@@ -72,6 +73,7 @@ export function ecsService(options: ServiceRuntimeOptions): ResourceHandler {
         healthTimeoutSeconds: options.healthTimeoutSeconds,
         healthCommand: healthCommand(address, container),
         logDestination: logDestination(container, context),
+        stopTimeoutSeconds: container.stopTimeout,
       });
       return {
         id: `arn:aws:ecs:${context.aws.region}:${context.aws.accountId}:service/${name}`,
