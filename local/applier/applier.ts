@@ -160,8 +160,9 @@ export class LocalApplier {
     if (this.applied === undefined) this.region = providerRegion(graph) ?? this.options.aws.region;
     const steps: ApplyStep[] = [];
     for (const address of plan.destroy) steps.push(await this.destroyOne(address));
-    for (const address of plan.create) steps.push(await this.createOne(graph, address));
+    // From here on everything in the state is in `graph`: its destroy order also undoes a failed apply.
     this.applied = graph;
+    for (const address of plan.create) steps.push(await this.createOne(graph, address));
     return steps;
   }
 

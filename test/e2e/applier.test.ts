@@ -186,6 +186,23 @@ describe('LocalApplier', () => {
     await applier.destroy();
   });
 
+  test('a failed apply can be destroyed: what was created before the failure goes, in destroy order', async () => {
+    const applier = await newApplier();
+    const json = synthStack((stack) => {
+      const user = new IamUser(stack, 'User', { name: 'applier-partial' });
+      new IamUserPolicy(stack, 'Policy', { user: user.name, name: 'p', policy: 'not a policy document' });
+    }).json;
+
+    await expect(applier.apply(StackGraph.fromJson(json))).rejects.toThrow(/aws_iam_user_policy.Policy: /);
+    expect(applier.appliedAddresses()).toEqual(['aws_iam_user.User']);
+    const destroyed = await applier.destroy();
+
+    expect(destroyed.map((s) => `${s.action} ${s.address}`)).toEqual(['destroy aws_iam_user.User']);
+    await expect(aws.iam().send(new GetUserCommand({ UserName: 'applier-partial' }))).rejects.toThrow(
+      /cannot be found/,
+    );
+  });
+
   test('fails naming every resource type it does not know, before creating anything', async () => {
     const applier = await newApplier();
     const json = synthStack((stack) => new IamUser(stack, 'User', { name: 'never-created' })).json;
