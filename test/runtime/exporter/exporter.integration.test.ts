@@ -53,6 +53,7 @@ describe('startExporter on the local Kafka and S3', () => {
           { name: 'recovery', partitions: 3 },
           { name: 'sizes', partitions: 2 },
           { name: 'retention', partitions: 1 },
+          { name: 'latest', partitions: 2 },
         ],
       },
     });
@@ -326,5 +327,22 @@ describe('startExporter on the local Kafka and S3', () => {
     const read = reader.read([{ partition: 0, from: '10', to: '20' }]);
     await expect(read).rejects.toBeInstanceOf(DataLossError);
     await expect(read).rejects.toThrow(`partition 0 [10, 20) (stored now: [${low}, 14000))`);
+  });
+
+  test('a new group with includeExistingEvents=false starts at the latest offset', async () => {
+    await createBucket(services, 'latest');
+    await produce(services, 'latest', events(200, 'old'), 2);
+    const config = localConfig(services, {
+      topic: 'latest',
+      groupId: 'latest',
+      bucket: 'latest',
+      includeExistingEvents: false,
+    });
+    const exporter = await startExporter(config, testDeps(config));
+    await exporter.ready;
+    await produce(services, 'latest', events(300, 'new'), 2);
+    await waitUntilCaughtUp(services, 'latest', 'latest');
+    await exporter.stop();
+    expectExactlyOnce(countEventIds(dataObjects(await readObjects(services.aws.s3(), 'latest'))), 'new', 300);
   });
 });
