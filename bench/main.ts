@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import * as prettier from 'prettier';
 import { startMockKafka, startMoto } from '../local';
 import { projectRoot } from '../local/project-root';
 import { measureBareKafkajs } from './bare-kafkajs';
@@ -229,7 +230,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         ...options.notes,
       ],
     });
-    fs.writeFileSync(path.join(options.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    // Formatted as the repository's Prettier check expects, so a committed results.json passes `npm test`.
+    const resultsFile = path.join(options.outDir, 'results.json');
+    const prettierConfig = await prettier.resolveConfig(resultsFile);
+    const json = await prettier.format(JSON.stringify(results, null, 2), {
+      ...prettierConfig,
+      filepath: resultsFile,
+    });
+    fs.writeFileSync(resultsFile, json);
     fs.writeFileSync(path.join(options.outDir, 'throughput-rss.svg'), await renderChart(results));
     return results;
   } finally {
