@@ -14,7 +14,7 @@ import { projectRoot } from '../../local/project-root';
 import { SCENARIOS } from './scenarios';
 
 /** Scenarios running at once; they share the broker and moto. FAULTS_CONCURRENCY=1 runs them one by one. */
-const CONCURRENCY = Number(process.env.FAULTS_CONCURRENCY ?? 3);
+const CONCURRENCY = Number(process.env.FAULTS_CONCURRENCY ?? 2);
 /** While working on one fault: FAULTS_ONLY=02,07 runs only those scenarios (CI runs all). */
 const ONLY = process.env.FAULTS_ONLY?.split(',').map((id) => id.trim());
 const SELECTED = SCENARIOS.filter((s) => ONLY === undefined || ONLY.includes(s.id));

@@ -200,35 +200,6 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
     },
   },
   {
-    id: '15',
-    title: 'zombie frozen mid-put: SIGSTOP while its PUT hangs, SIGCONT after takeover',
-    budgetSeconds: (t) => 60 + 3 * takeover(t),
-    run: async (context) => {
-      const { producer, monitor, proxy, dataPath } = context;
-      context.step('starting the exporter that will freeze');
-      const zombie = await context.startReady();
-      const since = proxy.stats().faulted;
-      proxy.inject({ fault: { kind: 'hang' }, count: 1, method: 'PUT', path: dataPath });
-      await producer.produce(150);
-      context.step('waiting for its data PUT (held: intent committed, object not stored)');
-      await context.waitForProxyFaults(1, since);
-      zombie.signal('SIGSTOP');
-      await monitor.faultWindow(async () => {
-        context.step('starting a second exporter: it must take over and complete the intent');
-        await context.startReady();
-        await producer.produce(150);
-        await context.waitUntilExported();
-      });
-      context.step('SIGCONT: the zombie times out its PUT, retries (412) and must be fenced at commit');
-      zombie.signal('SIGCONT');
-      context.faultLifted();
-      await context.sleep(2 * context.services.timing.s3RequestTimeoutMs);
-      await producer.produce(150);
-      context.step('waiting for every event to be stored and committed');
-      await context.waitUntilExported();
-    },
-  },
-  {
     id: '08',
     title: 'all brokers down for 5 s',
     exclusive: true,
@@ -381,6 +352,35 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
       await context.producer.produce(150);
       await context.waitForProxyFaults(3, since);
       context.faultLifted();
+      context.step('waiting for every event to be stored and committed');
+      await context.waitUntilExported();
+    },
+  },
+  {
+    id: '15',
+    title: 'zombie frozen mid-put: SIGSTOP while its PUT hangs, SIGCONT after takeover',
+    budgetSeconds: (t) => 60 + 3 * takeover(t),
+    run: async (context) => {
+      const { producer, monitor, proxy, dataPath } = context;
+      context.step('starting the exporter that will freeze');
+      const zombie = await context.startReady();
+      const since = proxy.stats().faulted;
+      proxy.inject({ fault: { kind: 'hang' }, count: 1, method: 'PUT', path: dataPath });
+      await producer.produce(150);
+      context.step('waiting for its data PUT (held: intent committed, object not stored)');
+      await context.waitForProxyFaults(1, since);
+      zombie.signal('SIGSTOP');
+      await monitor.faultWindow(async () => {
+        context.step('starting a second exporter: it must take over and complete the intent');
+        await context.startReady();
+        await producer.produce(150);
+        await context.waitUntilExported();
+      });
+      context.step('SIGCONT: the zombie times out its PUT, retries (412) and must be fenced at commit');
+      zombie.signal('SIGCONT');
+      context.faultLifted();
+      await context.sleep(2 * context.services.timing.s3RequestTimeoutMs);
+      await producer.produce(150);
       context.step('waiting for every event to be stored and committed');
       await context.waitUntilExported();
     },

@@ -16,7 +16,8 @@ describe('S3 fault proxy', () => {
       credentials: aws.adminCredentials,
       forcePathStyle: true,
       maxAttempts: 1,
-      requestHandler: { requestTimeout: 500, throwOnRequestTimeout: true },
+      // Long enough for a loaded CI machine: only the hung request is meant to time out.
+      requestHandler: { requestTimeout: 3_000, throwOnRequestTimeout: true },
     });
     await s3.send(new CreateBucketCommand({ Bucket: 'faults' }));
   });
