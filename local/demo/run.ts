@@ -75,7 +75,7 @@ const SYMBOL: Record<ApplyStep['action'], string> = {
 export async function runDemo(options: DemoOptions, out: DemoOutput): Promise<DemoResult> {
   const runId = randomBytes(4).toString('hex');
   const runDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-exporter-demo-'));
-  out.line(`Local run ${runId} (logs and synthesized plan under ${runDirectory})`);
+  out.line(`Local run ${runId}: logs and synthesized plan under ${runDirectory} (removed after a PASS)`);
   out.line();
 
   out.line(
@@ -211,6 +211,8 @@ export async function runDemo(options: DemoOptions, out: DemoOutput): Promise<De
     }
     out.line();
     const verdict = verdictLine(check);
+    // Task logs and the plan only matter when something went wrong.
+    if (exportComplete(check)) fs.rmSync(runDirectory, { recursive: true, force: true });
     out.line(verdict);
     return { check, verdict, bucket: bucketName, objectsByInterval, group, runDirectory };
   } finally {
