@@ -162,6 +162,9 @@ export class S3Sink extends Construct implements ISink {
       kmsKeyId: props.secretEncryptionKeyArn,
       recoveryWindowInDays: props.secretRecoveryWindowDays ?? SECRET_RECOVERY_WINDOW_DAYS,
       tags: props.tags,
+      // Only the version references the key, yet the seed tears the sink down before the credentials it
+      // holds: this edge makes `cdktf destroy` delete the whole sink before the access key.
+      dependsOn: writer?.accessKey ? [writer.accessKey] : undefined,
     });
     this.secretVersion = new SecretsmanagerSecretVersion(this, 'Credentials', {
       secretId: this.secret.id,

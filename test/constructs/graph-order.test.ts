@@ -36,8 +36,8 @@ describe('the dependency graph of the main example', () => {
     expect(graph.dependsOn(at('Exporter/ExecutionRolePolicy'), at('Sink/Secret'))).toBe(true);
   });
 
-  test('destroys the stored credentials and their validation before the access key', () => {
-    for (const credentials of ['Sink/Credentials', 'Sink/DeployValidation/Resource'].map(at)) {
+  test('destroys the whole sink (secret, stored credentials, validation) before the access key', () => {
+    for (const credentials of ['Sink/Secret', 'Sink/Credentials', 'Sink/DeployValidation/Resource'].map(at)) {
       expect(graph.dependsOn(credentials, accessKey)).toBe(true);
       expect(destroyedBefore(credentials, accessKey)).toBe(true);
     }
