@@ -1,7 +1,7 @@
 /**
  * Every secure default of the construct library, in one place (AWS Solutions Constructs'
  * `s3-bucket-defaults.ts`). Constructs merge in this order: these defaults, then the user's props, then what
- * the construct needs to work (listed in constructs/README.md under "What the constructs always set").
+ * the construct needs to work (listed in README.md under "What the constructs always set").
  */
 
 /** All four S3 Block Public Access flags: the export bucket is never public. */
