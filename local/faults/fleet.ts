@@ -101,6 +101,8 @@ export class ExporterFleet {
 
   /** Starts one more exporter process. */
   async start(): Promise<ExporterProcess> {
+    // A scenario body still running after its time budget ran out must not start orphans.
+    if (this.closed) throw new Error(`the ${this.options.name} exporters were closed (scenario over)`);
     const label = `${this.options.name}#${++this.started}`;
     const httpPort = await freePort();
     const logFile = path.join(this.options.logDir, `${label.replace('#', '-')}.log`);
