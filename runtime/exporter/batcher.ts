@@ -1,15 +1,16 @@
 import type { RecordBatch } from '../kafka/consumer';
-import { encodeRecord } from '../format/jsonl';
+import { encodeRecordContent } from '../format/jsonl';
+import { LineBuffer } from '../format/line-buffer';
 
 /** The records of one partition in a batch: the exact range `[from, to)` and its JSONL lines. */
 export interface PartitionSlice {
   readonly partition: number;
   readonly from: string;
   readonly to: string;
-  readonly validLines: readonly Buffer[];
-  readonly invalidLines: readonly Buffer[];
-  readonly validBytes: number;
-  readonly invalidBytes: number;
+  /** Lines of the valid records (the data object). */
+  readonly valid: LineBuffer;
+  /** Lines of the malformed records (the `_invalid/` object). */
+  readonly invalid: LineBuffer;
 }
 
 /** What one consumer collected in one interval (or part of one, when it reached the size limit). */
@@ -40,10 +41,8 @@ interface OpenSlice {
   to: string;
   /** Offset of the last record added (kept as is: no per-record arithmetic on the hot path). */
   lastOffset: string;
-  validLines: Buffer[];
-  invalidLines: Buffer[];
-  validBytes: number;
-  invalidBytes: number;
+  valid: LineBuffer;
+  invalid: LineBuffer;
 }
 
 interface Position {
@@ -127,12 +126,12 @@ export class Batcher {
     let invalidRecords = 0;
     for (const record of batch.records) {
       if (skipBelow !== undefined && BigInt(record.offset) < skipBelow) continue;
-      const encoded = encodeRecord(this.topic, batch.partition, record);
-      if (this.openBytes > 0 && this.openBytes + encoded.line.length > this.maxObjectBytes) {
+      const encoded = encodeRecordContent(this.topic, batch.partition, record);
+      if (this.openBytes > 0 && this.openBytes + encoded.content.length + 1 > this.maxObjectBytes) {
         full.push(this.take()!);
       }
       if (!encoded.valid) invalidRecords++;
-      this.add(batch.partition, position, record.offset, encoded.line, encoded.valid, interval);
+      this.add(batch.partition, position, record.offset, encoded.content, encoded.valid, interval);
     }
     if (expected === undefined || BigInt(batch.nextOffset) > expected) position.next = batch.nextOffset;
     position.exact = false;
@@ -182,7 +181,7 @@ export class Batcher {
     partition: number,
     position: Position,
     offset: string,
-    line: Buffer,
+    content: Buffer,
     valid: boolean,
     interval: number,
   ): void {
@@ -193,23 +192,15 @@ export class Batcher {
         from,
         to: from,
         lastOffset: offset,
-        validLines: [],
-        invalidLines: [],
-        validBytes: 0,
-        invalidBytes: 0,
+        valid: new LineBuffer(),
+        invalid: new LineBuffer(),
       };
       this.open.set(partition, slice);
     }
-    if (valid) {
-      slice.validLines.push(line);
-      slice.validBytes += line.length;
-    } else {
-      slice.invalidLines.push(line);
-      slice.invalidBytes += line.length;
-    }
+    (valid ? slice.valid : slice.invalid).appendLine(content);
     slice.lastOffset = offset;
     this.openInterval = interval;
-    this.openBytes += line.length;
+    this.openBytes += content.length + 1;
     this.openRecords++;
   }
 }

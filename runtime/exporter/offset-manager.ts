@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ConsumedRecord, DataLossError, GroupConsumer, OffsetRange, RangeReader } from '../kafka/consumer';
-import { encodeRecord } from '../format/jsonl';
+import { encodeRecordContent } from '../format/jsonl';
+import { LineBuffer, concatLines } from '../format/line-buffer';
 import type { ExporterMetrics } from '../observability/metrics';
 import type { ObjectStore } from '../storage/object-store';
 import { BatchSnapshot, PartitionSlice } from './batcher';
@@ -147,33 +148,39 @@ export class OffsetManager {
         );
       }
     }
-    for (const object of this.plan(snapshot)) {
-      const started = process.hrtime.bigint();
-      const { intent, slices } = object;
-      const intentMetadata = encodeIntent(intent);
-      const intentCommit = slices.map((s) => ({
-        partition: s.partition,
-        offset: s.from,
-        metadata: intentMetadata,
-      }));
-      if ((await this.tryCommit(intentCommit)) === 'fenced') return 'fenced';
-      for (const slice of slices) this.marks.set(slice.partition, intent);
-      await onProgress();
-      const valid = slices.flatMap((s) => s.validLines);
-      const invalid = slices.flatMap((s) => s.invalidLines);
-      await this.putObjects(intent.key, valid, invalid, onProgress);
-      const mark = encodeMark(intent);
-      const endCommit = slices.map((s) => ({ partition: s.partition, offset: s.to, metadata: mark }));
-      if ((await this.tryCommit(endCommit)) === 'fenced') return 'fenced';
-      for (const slice of slices) this.committed.set(slice.partition, slice.to);
-      this.options.metrics?.eventsExported(valid.length, invalid.length);
-      this.options.metrics?.flushed(Number(process.hrtime.bigint() - started) / 1e9);
-      this.options.logger.info(
-        { key: intent.key, ranges: intent.ranges, records: valid.length, invalidRecords: invalid.length },
-        'object stored and committed',
-      );
-      await onProgress();
-    }
+    // Objects of one batch hold disjoint partitions (each commit touches only its own), so they are stored
+    // concurrently; each one still follows intent -> put -> end commit.
+    const outcomes = await Promise.all(this.plan(snapshot).map((object) => this.store(object, onProgress)));
+    return outcomes.includes('fenced') ? 'fenced' : 'stored';
+  }
+
+  private async store(object: PlannedObject, onProgress: () => Promise<void>): Promise<FlushOutcome> {
+    const started = process.hrtime.bigint();
+    const { intent, slices } = object;
+    const intentMetadata = encodeIntent(intent);
+    const intentCommit = slices.map((s) => ({
+      partition: s.partition,
+      offset: s.from,
+      metadata: intentMetadata,
+    }));
+    if ((await this.tryCommit(intentCommit)) === 'fenced') return 'fenced';
+    for (const slice of slices) this.marks.set(slice.partition, intent);
+    await onProgress();
+    const valid = slices.map((s) => s.valid);
+    const invalid = slices.map((s) => s.invalid);
+    const records = { valid: sumLines(valid), invalid: sumLines(invalid) };
+    await this.putObjects(intent.key, valid, invalid, onProgress);
+    const mark = encodeMark(intent);
+    const endCommit = slices.map((s) => ({ partition: s.partition, offset: s.to, metadata: mark }));
+    if ((await this.tryCommit(endCommit)) === 'fenced') return 'fenced';
+    for (const slice of slices) this.committed.set(slice.partition, slice.to);
+    this.options.metrics?.eventsExported(records.valid, records.invalid);
+    this.options.metrics?.flushed(Number(process.hrtime.bigint() - started) / 1e9);
+    this.options.logger.info(
+      { key: intent.key, ranges: intent.ranges, records: records.valid, invalidRecords: records.invalid },
+      'object stored and committed',
+    );
+    await onProgress();
     return 'stored';
   }
 
@@ -240,15 +247,16 @@ export class OffsetManager {
       'completing an object recorded before a crash or rebalance',
     );
     const records = await reader.read(intent.ranges, onProgress);
-    const valid: Buffer[] = [];
-    const invalid: Buffer[] = [];
+    const valid = new LineBuffer();
+    const invalid = new LineBuffer();
     for (const range of [...intent.ranges].sort((a, b) => a.partition - b.partition)) {
       for (const record of records.get(range.partition) ?? ([] as ConsumedRecord[])) {
-        const encoded = encodeRecord(topic, range.partition, record);
-        (encoded.valid ? valid : invalid).push(encoded.line);
+        // The same encoder as the batcher's, so the rebuilt object is byte-identical.
+        const encoded = encodeRecordContent(topic, range.partition, record);
+        (encoded.valid ? valid : invalid).appendLine(encoded.content);
       }
     }
-    await this.putObjects(intent.key, valid, invalid, onProgress);
+    await this.putObjects(intent.key, [valid], [invalid], onProgress);
     const mark = encodeMark(intent);
     const mine = intent.ranges.filter((r) => owned.has(r.partition));
     const endCommit = mine.map((r) => ({ partition: r.partition, offset: r.to, metadata: mark }));
@@ -258,7 +266,7 @@ export class OffsetManager {
       this.marks.set(range.partition, intent);
     }
     this.options.metrics?.objectRecovered();
-    this.options.metrics?.eventsExported(valid.length, invalid.length);
+    this.options.metrics?.eventsExported(valid.lines, invalid.lines);
     logger.warn(
       { key: intent.key, partitions: mine.map((r) => r.partition) },
       'recorded object completed and committed',
@@ -268,24 +276,25 @@ export class OffsetManager {
 
   private async putObjects(
     key: string,
-    valid: readonly Buffer[],
-    invalid: readonly Buffer[],
+    valid: readonly LineBuffer[],
+    invalid: readonly LineBuffer[],
     onProgress: () => Promise<void>,
   ): Promise<void> {
     const { store, namer, metrics } = this.options;
-    if (valid.length > 0) {
-      const body = Buffer.concat(valid);
+    // Each body is built with one copy, just before its upload (the lines were appended into large chunks).
+    if (sumLines(valid) > 0) {
+      const body = concatLines(valid);
       const outcome = await store.putIfAbsent(key, body);
       metrics?.objectWritten('data', outcome, body.length);
       await onProgress();
     }
-    if (invalid.length > 0) {
-      const body = Buffer.concat(invalid);
+    if (sumLines(invalid) > 0) {
+      const body = concatLines(invalid);
       const invalidKey = namer.invalidKeyFor(key);
       const outcome = await store.putIfAbsent(invalidKey, body);
       metrics?.objectWritten('invalid', outcome, body.length);
       this.options.logger.warn(
-        { key: invalidKey, records: invalid.length },
+        { key: invalidKey, records: sumLines(invalid) },
         'malformed records exported to _invalid/',
       );
       await onProgress();
@@ -306,4 +315,8 @@ export class OffsetManager {
       return 'fenced';
     }
   }
+}
+
+function sumLines(buffers: readonly LineBuffer[]): number {
+  return buffers.reduce((sum, buffer) => sum + buffer.lines, 0);
 }

@@ -23,6 +23,11 @@ export interface InvalidRecordLine {
   readonly payload: string | null;
 }
 
+/** One record's line without its trailing newline, and whether it goes to the data or the `_invalid/` object. */
+export type EncodedContent =
+  | { readonly valid: true; readonly content: Buffer }
+  | { readonly valid: false; readonly content: Buffer; readonly error: string };
+
 /**
  * Renders a record as one JSONL line: the value as compact JSON when it is a UTF-8 JSON object,
  * otherwise an {@link InvalidRecordLine}. Never throws, never drops: every record gives exactly one line.
@@ -30,11 +35,22 @@ export interface InvalidRecordLine {
  * an object byte for byte.
  */
 export function encodeRecord(topic: string, partition: number, record: ConsumedRecord): EncodedRecord {
+  const encoded = encodeRecordContent(topic, partition, record);
+  const line = Buffer.concat([encoded.content, NEWLINE], encoded.content.length + 1);
+  return encoded.valid ? { valid: true, line } : { valid: false, line, error: encoded.error };
+}
+
+/**
+ * {@link encodeRecord} without the newline and without copying: a compact valid value is returned as the
+ * record's own bytes, so the caller appends it straight into its object buffer (same bytes, one copy).
+ */
+export function encodeRecordContent(
+  topic: string,
+  partition: number,
+  record: ConsumedRecord,
+): EncodedContent {
   const error = validationError(record.value);
-  if (error === undefined) {
-    const json = compactJson(record.value!);
-    return { valid: true, line: Buffer.concat([json, NEWLINE], json.length + 1) };
-  }
+  if (error === undefined) return { valid: true, content: compactJson(record.value!) };
   const invalid: InvalidRecordLine = {
     topic,
     partition,
@@ -43,7 +59,7 @@ export function encodeRecord(topic: string, partition: number, record: ConsumedR
     error,
     payload: record.value === null ? null : record.value.toString('base64'),
   };
-  return { valid: false, line: Buffer.from(`${JSON.stringify(invalid)}\n`), error };
+  return { valid: false, content: Buffer.from(JSON.stringify(invalid)), error };
 }
 
 function validationError(value: Buffer | null): string | undefined {

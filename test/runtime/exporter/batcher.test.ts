@@ -28,13 +28,11 @@ describe('Batcher', () => {
     const snapshot = batcher.take()!;
     expect(snapshot.intervalStart).toBe(t0);
     expect(snapshot.records).toBe(7);
-    expect(
-      snapshot.slices.map((s) => [s.partition, s.from, s.to, s.validLines.length, s.invalidLines.length]),
-    ).toEqual([
+    expect(snapshot.slices.map((s) => [s.partition, s.from, s.to, s.valid.lines, s.invalid.lines])).toEqual([
       [0, '0', '5', 5, 0],
       [1, '0', '2', 1, 1],
     ]);
-    expect(Buffer.concat(snapshot.slices[0].validLines).toString()).toBe(
+    expect(snapshot.slices[0].valid.toBuffer().toString()).toBe(
       '{"n":0}\n{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}\n',
     );
     expect(batcher.take()).toBeUndefined();

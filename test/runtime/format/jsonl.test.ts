@@ -1,5 +1,5 @@
 import { compactJson } from '../../../runtime/format/compact-json';
-import { encodeRecord } from '../../../runtime/format/jsonl';
+import { encodeRecord, encodeRecordContent } from '../../../runtime/format/jsonl';
 
 const record = (value: string | Buffer | null) => ({
   offset: '42',
@@ -50,6 +50,22 @@ describe('encodeRecord', () => {
         true,
       );
     }
+  });
+});
+
+describe('encodeRecordContent', () => {
+  test('gives the bytes of encodeRecord without the newline, and whether the record is valid', () => {
+    for (const value of ['{ "a": 1 }', '{"b":2}', 'oops', '[]']) {
+      const content = encodeRecordContent('t', 1, record(value));
+      const line = encodeRecord('t', 1, record(value));
+      expect(Buffer.concat([content.content, Buffer.from('\n')]).equals(line.line)).toBe(true);
+      expect(content.valid).toBe(line.valid);
+    }
+  });
+
+  test("returns a compact valid value as the record's own bytes, without a copy", () => {
+    const value = Buffer.from('{"a":1}');
+    expect(encodeRecordContent('t', 0, record(value)).content).toBe(value);
   });
 });
 
