@@ -52,6 +52,13 @@ export class LineBuffer {
     return at;
   }
 
+  /** The lines as views of the chunks, in order (no copy). */
+  chunkViews(): Buffer[] {
+    const views = [...this.chunks];
+    if (this.current !== undefined && this.used > 0) views.push(this.current.subarray(0, this.used));
+    return views;
+  }
+
   /** The lines as one buffer (a copy). */
   toBuffer(): Buffer {
     const body = Buffer.allocUnsafe(this.total);
@@ -65,13 +72,4 @@ export class LineBuffer {
     this.current = Buffer.allocUnsafeSlow(size);
     this.used = 0;
   }
-}
-
-/** The lines of several buffers, in order, as one body: a single allocation and one copy per chunk. */
-export function concatLines(buffers: readonly LineBuffer[]): Buffer {
-  const total = buffers.reduce((sum, buffer) => sum + buffer.bytes, 0);
-  const body = Buffer.allocUnsafe(total);
-  let offset = 0;
-  for (const buffer of buffers) offset = buffer.copyTo(body, offset);
-  return body;
 }

@@ -34,7 +34,22 @@ export interface KafkaJsConsumerOptions {
    * @default 1000
    */
   readonly maxWaitTimeMs?: number;
+  /**
+   * Fetch size per partition. Measured with the bench (64 partitions): 4 MiB per partition and 32 MiB per
+   * response gave no more throughput than 1 MiB / 10 MiB but ~100 MiB more peak RSS (kafkajs decodes a whole
+   * response at once, blocking the event loop, commits included, for longer).
+   * @default 1 MiB
+   */
+  readonly maxBytesPerPartition?: number;
+  /**
+   * Fetch size per broker response: bounds the fetch buffers kafkajs holds besides the exporter's batch.
+   * @default 10 MiB
+   */
+  readonly maxBytes?: number;
 }
+
+const DEFAULT_MAX_BYTES_PER_PARTITION = 1024 * 1024;
+const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 
 /** Errors with which the group coordinator refuses a member's commit: the member lost its partitions. */
 const FENCING_ERRORS = new Set([
@@ -113,6 +128,8 @@ class KafkaJsGroupConsumer implements GroupConsumer {
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? DEFAULT_MAX_BYTES_PER_PARTITION,
+      maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
       // The consumer restarts itself after retriable crashes; a non-retriable one is reported through
       // onCrash(restarting: false) and ends the exporter.
       retry: { retries: 5 },

@@ -8,7 +8,18 @@ export interface ObjectStore {
    * byte-identical content (a retry after a lost response, or the completion of a recorded intent).
    * Throws {@link StorePermanentError} for errors retrying cannot fix.
    */
-  putIfAbsent(key: string, body: Buffer): Promise<PutOutcome>;
+  putIfAbsent(key: string, body: ObjectBody): Promise<PutOutcome>;
+}
+
+/**
+ * An object's content: one buffer, or chunks stored in order as one object without being joined first
+ * (no second copy of a large object in memory).
+ */
+export type ObjectBody = Buffer | readonly Buffer[];
+
+/** The number of bytes of a body. */
+export function bodyLength(body: ObjectBody): number {
+  return Buffer.isBuffer(body) ? body.length : body.reduce((sum, chunk) => sum + chunk.length, 0);
 }
 
 export type PutOutcome = 'created' | 'already-present';

@@ -4,9 +4,10 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { SinkConfig } from '../config/types';
-import { ObjectStore, PutOutcome, StorePermanentError } from './object-store';
+import { ObjectBody, ObjectStore, PutOutcome, StorePermanentError, bodyLength } from './object-store';
 import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from './retry';
 import { S3FailureKind, classifyS3Error, describeS3Error } from './s3-errors';
 
@@ -67,15 +68,17 @@ export class S3ObjectStore implements ObjectStore {
     return new S3ObjectStore(createS3Client(options, region), options, region);
   }
 
-  async putIfAbsent(key: string, body: Buffer): Promise<PutOutcome> {
+  async putIfAbsent(key: string, body: ObjectBody): Promise<PutOutcome> {
+    const length = bodyLength(body);
+    // Chunks are streamed as they are (a fresh stream per attempt), never joined into a second copy.
     const command = () =>
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
-        Body: body,
+        Body: Buffer.isBuffer(body) ? body : Readable.from(body, { objectMode: false }),
         IfNoneMatch: '*',
         ContentType: 'application/x-ndjson',
-        ContentLength: body.length,
+        ContentLength: length,
       });
     try {
       await withRetries(this.options, 'PutObject', key, (signal) =>
@@ -117,6 +120,9 @@ function createS3Client(options: S3StoreOptions, region: string): S3Client {
     region,
     // Retries are ours: each one is logged with its reason and counted.
     maxAttempts: 1,
+    // No SDK-computed CRC32 trailer: it would switch streamed bodies to aws-chunked encoding and hash every
+    // byte once more. TLS protects the body in transit; S3 still checks the Content-Length.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
     requestHandler: { requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
     ...(sink.endpoint === undefined ? {} : { endpoint: sink.endpoint, forcePathStyle: true }),
     ...(sink.credentials.kind === 'static'

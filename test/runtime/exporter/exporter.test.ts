@@ -3,6 +3,7 @@ import type { ExporterConfig } from '../../../runtime/config/types';
 import { startExporter } from '../../../runtime/exporter';
 import { decodeCommitMetadata } from '../../../runtime/exporter/commit-metadata';
 import { ExporterMetrics } from '../../../runtime/observability/metrics';
+import type { ObjectBody } from '../../../runtime/storage/object-store';
 import { memoryLogger } from '../support/exporter-harness';
 import {
   FakeClock,
@@ -37,7 +38,7 @@ class GatedStore extends FakeStore {
     this.opened();
   }
 
-  override async putIfAbsent(key: string, body: Buffer) {
+  override async putIfAbsent(key: string, body: ObjectBody) {
     if (!key.includes('.strm_test_')) await this.gate;
     return super.putIfAbsent(key, body);
   }

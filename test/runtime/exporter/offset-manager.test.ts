@@ -5,7 +5,6 @@ import { ObjectNamer } from '../../../runtime/exporter/object-namer';
 import { OffsetManager } from '../../../runtime/exporter/offset-manager';
 import { DataLossError } from '../../../runtime/kafka/consumer';
 import { StorePermanentError } from '../../../runtime/storage/object-store';
-import { concatLines } from '../../../runtime/format/line-buffer';
 import { FakeGroupConsumer, FakeRangeReader, FakeStore, FakeTopic } from '../support/fakes';
 
 const t0 = Date.parse('2024-01-01T00:00:00Z');
@@ -98,7 +97,9 @@ describe('OffsetManager', () => {
     expect(reader.reads[0].map((r) => r.partition)).toEqual([0, 1]);
     const key = 'pre/2024-01-01T00:00:00-stream-s---0-1.jsonl';
     const expected = snapshotOf(topic, positions);
-    expect(store.objects.get(key)).toEqual(concatLines(expected.slices.map((s) => s.valid)));
+    expect(store.objects.get(key)).toEqual(
+      Buffer.concat(expected.slices.flatMap((s) => s.valid.chunkViews())),
+    );
     expect(consumer.committedOffsets.get(0)).toMatchObject({ offset: '3' });
     expect(decodeCommitMetadata(consumer.committedOffsets.get(1)!.metadata).intent?.key).toBe(key);
 

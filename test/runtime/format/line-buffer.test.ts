@@ -1,4 +1,4 @@
-import { LineBuffer, concatLines } from '../../../runtime/format/line-buffer';
+import { LineBuffer } from '../../../runtime/format/line-buffer';
 
 describe('LineBuffer', () => {
   it('holds appended lines in order, each with a newline, and counts lines and bytes', () => {
@@ -30,14 +30,18 @@ describe('LineBuffer', () => {
   });
 });
 
-describe('concatLines', () => {
-  it('joins several buffers in the given order with one body', () => {
-    const first = new LineBuffer();
-    const second = new LineBuffer();
-    const empty = new LineBuffer();
-    first.appendLine(Buffer.from('1'));
-    second.appendLine(Buffer.from('2'));
-    second.appendLine(Buffer.from('3'));
-    expect(concatLines([first, empty, second]).toString()).toBe('1\n2\n3\n');
+describe('LineBuffer.chunkViews', () => {
+  it('gives the lines as views of its chunks, in order, without the unused tail', () => {
+    const lines = new LineBuffer();
+    const expected: Buffer[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const line = Buffer.from(JSON.stringify({ i, pad: 'y'.repeat(i % 300) }));
+      lines.appendLine(line);
+      expected.push(line, Buffer.from('\n'));
+    }
+    const views = lines.chunkViews();
+    expect(views.length).toBeGreaterThan(1);
+    expect(Buffer.concat(views).equals(Buffer.concat(expected))).toBe(true);
+    expect(new LineBuffer().chunkViews()).toEqual([]);
   });
 });

@@ -99,6 +99,17 @@ describe('S3ObjectStore', () => {
     expect(await read('store-east', 'events/slow.jsonl')).toBe('{}\n');
   });
 
+  test('stores a body given as chunks as one object, in order, also when an attempt failed midway', async () => {
+    const store = await S3ObjectStore.create(options('store-east'));
+    const chunks = [Buffer.from('{"a":1}\n'), Buffer.from('{"b":2}\n{"c":'), Buffer.from('3}\n')];
+    proxy.inject({ fault: { kind: 'status', status: 500 }, count: 1, method: 'PUT' });
+    await expect(store.putIfAbsent('events/chunks.jsonl', chunks)).resolves.toBe('created');
+    expect(await read('store-east', 'events/chunks.jsonl')).toBe('{"a":1}\n{"b":2}\n{"c":3}\n');
+    await expect(store.putIfAbsent('events/chunks.jsonl', [Buffer.from('{}\n')])).resolves.toBe(
+      'already-present',
+    );
+  });
+
   test('treats the 412 after a lost response as stored', async () => {
     const store = await S3ObjectStore.create(options('store-east'));
     proxy.inject({ fault: { kind: 'lose-response' }, count: 1, method: 'PUT' });

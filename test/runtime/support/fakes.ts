@@ -10,7 +10,7 @@ import {
   RangeReader,
   RecordBatch,
 } from '../../../runtime/kafka/consumer';
-import type { ObjectStore, PutOutcome } from '../../../runtime/storage/object-store';
+import type { ObjectBody, ObjectStore, PutOutcome } from '../../../runtime/storage/object-store';
 
 /** An in-memory create-only store. */
 export class FakeStore implements ObjectStore {
@@ -19,7 +19,7 @@ export class FakeStore implements ObjectStore {
   readonly puts: string[] = [];
   failNext: Error | undefined;
 
-  async putIfAbsent(key: string, body: Buffer): Promise<PutOutcome> {
+  async putIfAbsent(key: string, body: ObjectBody): Promise<PutOutcome> {
     this.puts.push(key);
     if (this.failNext) {
       const error = this.failNext;
@@ -27,7 +27,7 @@ export class FakeStore implements ObjectStore {
       throw error;
     }
     if (this.objects.has(key)) return 'already-present';
-    this.objects.set(key, Buffer.from(body));
+    this.objects.set(key, Buffer.isBuffer(body) ? Buffer.from(body) : Buffer.concat(body));
     return 'created';
   }
 }
