@@ -39,7 +39,8 @@ export class ProgressMonitor {
   readonly intents = new Map<string, ObservedIntent>();
   sampleErrors = 0;
   private committed: (bigint | undefined)[];
-  private lastProgressAt = Date.now();
+  /** When each partition last progressed (its committed offset moved, or it had no lag). */
+  private readonly progressAt: number[];
   private faultWindows = 0;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -48,6 +49,7 @@ export class ProgressMonitor {
 
   constructor(private readonly options: ProgressMonitorOptions) {
     this.committed = Array.from({ length: options.index.partitions }, () => undefined);
+    this.progressAt = Array.from({ length: options.index.partitions }, () => Date.now());
   }
 
   start(): void {
@@ -78,13 +80,14 @@ export class ProgressMonitor {
       return await fn();
     } finally {
       this.faultWindows -= 1;
-      this.lastProgressAt = Math.max(this.lastProgressAt, Date.now());
+      this.restartIdleClock();
     }
   }
 
   /** Idleness counts from now (the fault just ended). */
   restartIdleClock(): void {
-    this.lastProgressAt = Math.max(this.lastProgressAt, Date.now());
+    const now = Date.now();
+    this.progressAt.forEach((at, partition) => (this.progressAt[partition] = Math.max(at, now)));
   }
 
   /** The last sampled committed offsets. */
@@ -149,14 +152,13 @@ export class ProgressMonitor {
     const { admin, groupId, topic, catalog, index } = this.options;
     const [fetched] = await admin.fetchOffsets({ groupId, topics: [topic] });
     const watermarks = await admin.fetchTopicOffsets(topic);
-    const added = await catalog.refresh();
+    await catalog.refresh();
     const ranges: StoredRange[] = [];
     const ignored: string[] = [];
     for (const object of catalog.all())
       ranges.push(...objectRanges(object, (id) => index.positionOf(id), ignored));
     const stored = contiguousEnds(ranges, index.partitions);
     const now = Date.now();
-    let progressed = added > 0;
     for (const { partition, offset, metadata } of fetched.partitions) {
       const committed = BigInt(offset) < 0n ? undefined : BigInt(offset);
       const previous = this.committed[partition];
@@ -178,10 +180,9 @@ export class ProgressMonitor {
           `partition ${partition}: committed offset ${committed} is beyond the stored data (contiguous up to ${stored[partition]})`,
         );
       }
-      if (committed !== previous) progressed = true;
+      if (committed !== previous) this.progressAt[partition] = now;
       this.committed[partition] = committed;
     }
-    if (progressed) this.lastProgressAt = now;
     const lagging = watermarks
       .map((w) => ({
         partition: w.partition,
@@ -189,18 +190,16 @@ export class ProgressMonitor {
         committed: this.committed[w.partition] ?? 0n,
       }))
       .filter((w) => w.high > w.committed);
-    // Without lag there is nothing to do: idleness counts from when lag appears.
-    if (lagging.length === 0) this.lastProgressAt = now;
-    const idleFor = now - this.lastProgressAt;
-    if (
-      lagging.length > 0 &&
-      this.faultWindows === 0 &&
-      this.options.liveProcesses() > 0 &&
-      idleFor > this.options.idleBudgetMs &&
-      !this.idle
-    ) {
+    // Without lag there is nothing to do: a partition's idleness counts from when its lag appears.
+    for (let partition = 0; partition < this.progressAt.length; partition++) {
+      if (!lagging.some((w) => w.partition === partition)) this.progressAt[partition] = now;
+    }
+    // Per partition, so a member idle on its partitions is caught even while others make progress.
+    const stuck = lagging.filter((w) => now - this.progressAt[w.partition] > this.options.idleBudgetMs);
+    if (stuck.length > 0 && this.faultWindows === 0 && this.options.liveProcesses() > 0 && !this.idle) {
+      const idleFor = Math.max(...stuck.map((w) => now - this.progressAt[w.partition]));
       this.idle =
-        `no progress for ${Math.round(idleFor / 1000)} s while lag remains ` +
+        `${stuck.map((w) => `p${w.partition}`).join(', ')}: no progress for ${Math.round(idleFor / 1000)} s while lag remains ` +
         `(${lagging.map((w) => `p${w.partition} committed ${w.committed} of ${w.high}`).join(', ')}) ` +
         `with ${this.options.liveProcesses()} exporter process(es) running`;
       this.violations.push(this.idle);

@@ -74,9 +74,53 @@ describe('ProgressMonitor', () => {
     state.committed = '0';
     monitor.start();
     await expect(monitor.waitUntilCommitted()).rejects.toThrow(
-      /^no progress for \d+ s while lag remains \(p0 committed 0 of 4\) with 1 exporter process\(es\) running$/,
+      /^p0: no progress for \d+ s while lag remains \(p0 committed 0 of 4\) with 1 exporter process\(es\) running$/,
     );
     await monitor.stop();
+  });
+
+  test('fails when one partition sits idle with lag while another keeps progressing', async () => {
+    const index = new ProducedIndex(2);
+    for (let offset = 0n; offset < 4n; offset++) {
+      index.record(`a${offset}`, { partition: 0, offset });
+      index.record(`b${offset}`, { partition: 1, offset });
+    }
+    // p1's committed offset advances on every sample (always one record behind); p0 stays at 0 of 4.
+    let p1 = 0;
+    const admin = {
+      fetchOffsets: async () => [
+        {
+          topic: 't',
+          partitions: [
+            { partition: 0, offset: '0', metadata: '' },
+            { partition: 1, offset: String(++p1), metadata: '' },
+          ],
+        },
+      ],
+      fetchTopicOffsets: async () => [
+        { partition: 0, offset: '4', high: '4', low: '0' },
+        { partition: 1, offset: String(p1 + 1), high: String(p1 + 1), low: '0' },
+      ],
+    } as unknown as Admin;
+    const catalog = { refresh: async () => 0, all: () => [] } as unknown as ObjectCatalog;
+    const monitor = new ProgressMonitor({
+      admin,
+      groupId: 'g',
+      topic: 't',
+      catalog,
+      index,
+      liveProcesses: () => 2,
+      idleBudgetMs: 50,
+      sampleMs: 5,
+    });
+    monitor.start();
+    try {
+      await expect(monitor.waitUntilCommitted()).rejects.toThrow(
+        /^p0: no progress for \d+ s while lag remains \(p0 committed 0 of 4, p1 committed \d+ of \d+\) with 2 exporter/,
+      );
+    } finally {
+      await monitor.stop();
+    }
   });
 
   test('does not count idleness inside a fault window or while there is no lag', async () => {
