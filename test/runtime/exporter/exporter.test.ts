@@ -225,6 +225,20 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     await expect(exporter.stopped).resolves.toBeUndefined();
   });
 
+  test('stops cleanly when the consumer crashes while a requested stop leaves the group', async () => {
+    const { consumer, exporter, deliver, lines } = await started();
+    await deliver(0, 0, 3);
+    const leave = consumer.stop.bind(consumer);
+    consumer.stop = async () => {
+      // kafkajs crashes when its rejoin is cut short by the disconnect (seen under the fault matrix).
+      consumer.handlers!.onCrash(new Error('SyncGroup answered INVALID_REQUEST'), false);
+      await leave();
+    };
+    await exporter.stop();
+    await expect(exporter.stopped).resolves.toBeUndefined();
+    expect(lines.join('\n')).toContain('the Kafka consumer crashed while stopping; leaving anyway');
+  });
+
   test('stops with an error (non-zero exit) when the consumer crashes and cannot restart', async () => {
     const { consumer, exporter } = await started();
     consumer.handlers!.onCrash(new Error('coordinator gone'), false);
