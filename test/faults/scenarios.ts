@@ -163,11 +163,14 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
       await context.startReady();
       const load = producer.produceOver(600, 10_000);
       await context.sleep(2_000);
-      context.step('scaling to three exporters');
-      const [second, third] = await startOneByOne(context, 2);
-      await context.sleep(3_000);
-      context.step('scaling back to one exporter (SIGTERM)');
-      await Promise.all([terminateExpectingZero(context, second), terminateExpectingZero(context, third)]);
+      // Back-to-back rebalances while scaling: idleness counts once the group is back to one member.
+      await context.monitor.faultWindow(async () => {
+        context.step('scaling to three exporters');
+        const [second, third] = await startOneByOne(context, 2);
+        await context.sleep(3_000);
+        context.step('scaling back to one exporter (SIGTERM)');
+        await Promise.all([terminateExpectingZero(context, second), terminateExpectingZero(context, third)]);
+      });
       context.faultLifted();
       await load;
       context.step('waiting for every event to be stored and committed');
