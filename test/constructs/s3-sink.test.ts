@@ -97,7 +97,7 @@ describe('S3Sink', () => {
     const first = sinkFromFile(writeTempFile(accessKeyDocument()));
     const second = sinkFromFile(
       writeTempFile(
-        accessKeyDocument({ AccessKeyId: 'AKIAI44QH8DHBEXAMPLE', SecretAccessKey: 'rotatedSecret' }),
+        accessKeyDocument({ AccessKeyId: 'ROTATEDKEYEXAMPLE0001', SecretAccessKey: 'rotatedSecret' }),
       ),
     );
     const versionOf = (out: SynthesizedStack) => out.onlyResource('aws_secretsmanager_secret_version');
