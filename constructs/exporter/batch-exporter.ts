@@ -130,6 +130,7 @@ export class BatchExporter extends Construct implements IBatchExporter {
       includeExistingEvents: props.includeExistingEvents ?? false,
       maxObjectBytes: props.maxObjectBytes,
       logLevel: props.logLevel,
+      onDataLoss: props.onDataLoss,
     });
     // renderEnvironment writes numbers with String(), which would print a number token's encoding instead of
     // the Terraform reference it stands for.

@@ -1,12 +1,13 @@
 import {
   CONFIG_SCHEMA,
+  DATA_LOSS_POLICIES,
   LOG_LEVELS,
   MAX_MAX_OBJECT_BYTES,
   MIN_MAX_OBJECT_BYTES,
   SASL_MECHANISMS,
 } from '../../runtime/config/schema';
 import { PATH_PREFIX_RULE, pathPrefixProblems } from '../../runtime/config/rules';
-import { LogLevel, SaslMechanism } from '../../runtime/config/types';
+import { DataLossPolicy, LogLevel, SaslMechanism } from '../../runtime/config/types';
 import { isKnown, PropProblems } from '../core/problems';
 import { ISink } from '../sink/s3-sink';
 import { ExporterImage } from './exporter-image';
@@ -139,6 +140,14 @@ export interface BatchExporterProps {
    * @default - the runtime's default, "info"
    */
   readonly logLevel?: LogLevel;
+  /**
+   * What the exporter does when records it has not stored yet were removed by the topic's retention (it
+   * was down or stuck longer than the retention). `fail` stops every task with the lost offset ranges in
+   * the log, and restarts stop again until someone decides; `skip` logs the ranges, counts them in the
+   * `batch_exporter_records_lost_total` metric and exports everything still stored.
+   * @default "fail"
+   */
+  readonly onDataLoss?: DataLossPolicy;
   /**
    * Tags for every taggable resource of the exporter (never anything secret).
    * @default - no tags
@@ -359,6 +368,17 @@ export function validateExporterProps(path: string, props: BatchExporterProps): 
   }
   if (props.logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(props.logLevel)) {
     problems.add('logLevel', props.logLevel, 'is not a log level', `use one of ${LOG_LEVELS.join(', ')}`);
+  }
+  if (
+    props.onDataLoss !== undefined &&
+    !(DATA_LOSS_POLICIES as readonly string[]).includes(props.onDataLoss)
+  ) {
+    problems.add(
+      'onDataLoss',
+      props.onDataLoss,
+      'is not a data-loss policy',
+      `use one of ${DATA_LOSS_POLICIES.join(', ')}`,
+    );
   }
   const network = props.network;
   if (network === undefined) {

@@ -28,6 +28,7 @@ const DESCRIPTIONS: Record<keyof typeof ENVIRONMENT, string> = {
   maxObjectBytes: 'largest object in bytes, bounds memory (default 67108864)',
   httpPort: '/healthz and /metrics port, 0 disables (default 8080)',
   logLevel: 'fatal, error, warn, info, debug or trace (default info)',
+  onDataLoss: 'fail: stop on records lost to retention; skip: log them and go on (default fail)',
 };
 
 export function environmentHelp(): string {

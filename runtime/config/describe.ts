@@ -40,5 +40,6 @@ export function describeConfig(config: ExporterConfig): Record<string, unknown> 
     maxObjectBytes: config.maxObjectBytes,
     httpPort: config.httpPort,
     logLevel: config.logLevel,
+    onDataLoss: config.onDataLoss,
   };
 }

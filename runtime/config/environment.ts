@@ -30,6 +30,7 @@ export const ENVIRONMENT = {
   maxObjectBytes: 'BATCH_EXPORTER_MAX_OBJECT_BYTES',
   httpPort: 'BATCH_EXPORTER_HTTP_PORT',
   logLevel: 'BATCH_EXPORTER_LOG_LEVEL',
+  onDataLoss: 'BATCH_EXPORTER_ON_DATA_LOSS',
 } as const;
 
 export type EnvironmentKey = keyof typeof ENVIRONMENT;

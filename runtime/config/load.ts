@@ -15,10 +15,18 @@ import {
   DEFAULT_HTTP_PORT,
   DEFAULT_INTERVAL_SECONDS,
   DEFAULT_LOG_LEVEL,
+  DEFAULT_ON_DATA_LOSS,
   DEFAULT_MAX_OBJECT_BYTES,
   ExporterConfigInput,
 } from './schema';
-import { ExporterConfig, LogLevel, SaslMechanism, SinkConfig, SinkCredentials } from './types';
+import {
+  DataLossPolicy,
+  ExporterConfig,
+  LogLevel,
+  SaslMechanism,
+  SinkConfig,
+  SinkCredentials,
+} from './types';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -83,6 +91,7 @@ const ENVIRONMENT_FIELDS: Partial<
   maxObjectBytes: { field: 'maxObjectBytes', kind: 'integer' },
   httpPort: { field: 'httpPort', kind: 'integer' },
   logLevel: { field: 'logLevel', kind: 'string' },
+  onDataLoss: { field: 'onDataLoss', kind: 'string' },
 };
 
 /** Fields whose values are never shown. */
@@ -290,6 +299,7 @@ function normalise(input: Record<string, unknown>): void {
   if (sasl && typeof sasl.mechanism === 'string')
     sasl.mechanism = sasl.mechanism.trim().toLowerCase().replace(/_/g, '-');
   if (typeof input.logLevel === 'string') input.logLevel = input.logLevel.trim().toLowerCase();
+  if (typeof input.onDataLoss === 'string') input.onDataLoss = input.onDataLoss.trim().toLowerCase();
 }
 
 function fieldOf(error: ErrorObject): string {
@@ -629,6 +639,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): L
     maxObjectBytes: input.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
     httpPort: input.httpPort ?? DEFAULT_HTTP_PORT,
     logLevel: (input.logLevel ?? DEFAULT_LOG_LEVEL) as LogLevel,
+    onDataLoss: (input.onDataLoss ?? DEFAULT_ON_DATA_LOSS) as DataLossPolicy,
   };
   return { config };
 }

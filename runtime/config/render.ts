@@ -4,7 +4,7 @@
  * with this; secrets (SECRET_ENVIRONMENT) are never rendered here and go through ECS `secrets` instead.
  */
 import { ENVIRONMENT } from './environment';
-import { LogLevel, SaslMechanism } from './types';
+import { DataLossPolicy, LogLevel, SaslMechanism } from './types';
 
 /** The non-secret configuration; optional fields left out fall back to the runtime's defaults. */
 export interface RenderableConfig {
@@ -37,6 +37,7 @@ export interface RenderableConfig {
   readonly maxObjectBytes?: number;
   readonly httpPort?: number;
   readonly logLevel?: LogLevel;
+  readonly onDataLoss?: DataLossPolicy;
 }
 
 /**
@@ -68,6 +69,7 @@ export function renderEnvironment(config: RenderableConfig): Record<string, stri
     [ENVIRONMENT.maxObjectBytes, config.maxObjectBytes],
     [ENVIRONMENT.httpPort, config.httpPort],
     [ENVIRONMENT.logLevel, config.logLevel],
+    [ENVIRONMENT.onDataLoss, config.onDataLoss],
   ];
   const environment: Record<string, string> = {};
   for (const [name, value] of entries) {

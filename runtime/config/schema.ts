@@ -23,6 +23,9 @@ export const MAX_MAX_OBJECT_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_LOG_LEVEL = 'info';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+/** What the exporter does when records it has not stored yet were removed by retention. */
+export const DATA_LOSS_POLICIES = ['fail', 'skip'] as const;
+export const DEFAULT_ON_DATA_LOSS = 'fail';
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512', 'aws-msk-iam'] as const;
 
 const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
@@ -203,6 +206,13 @@ export const CONFIG_SCHEMA = {
       enum: [...LOG_LEVELS],
       description: `one of ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL})`,
     },
+    onDataLoss: {
+      type: 'string',
+      enum: [...DATA_LOSS_POLICIES],
+      description:
+        '"fail" (stop with the lost offset ranges, exit 1) or "skip" (log and count them, export the rest), ' +
+        `for records removed by retention before they were exported (default ${DEFAULT_ON_DATA_LOSS})`,
+    },
   },
 } as const;
 
@@ -232,4 +242,5 @@ export interface ExporterConfigInput {
   maxObjectBytes?: number;
   httpPort?: number;
   logLevel?: string;
+  onDataLoss?: string;
 }

@@ -33,6 +33,7 @@
  * | BATCH_EXPORTER_MAX_OBJECT_BYTES          | maxObjectBytes                      |
  * | BATCH_EXPORTER_HTTP_PORT                 | httpPort (/healthz and /metrics)    |
  * | BATCH_EXPORTER_LOG_LEVEL                 | logLevel                            |
+ * | BATCH_EXPORTER_ON_DATA_LOSS              | onDataLoss (fail/skip)              |
  *
  * Without BATCH_EXPORTER_SINK_CREDENTIALS(_FILE) the default AWS credential chain is used (task role).
  * Names: runtime/config/environment.ts (ENVIRONMENT); loader: runtime/config/load.ts (loadConfig);
@@ -79,6 +80,13 @@ export interface SinkConfig {
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
+/**
+ * When records the exporter has not stored yet were removed by retention: `fail` stops it with the lost
+ * ranges (a restart stops again, so someone looks); `skip` logs the ranges, counts them in
+ * `batch_exporter_records_lost_total` and exports everything still stored.
+ */
+export type DataLossPolicy = 'fail' | 'skip';
+
 export interface ExporterConfig {
   readonly exporterName: string;
   readonly stream: { readonly name: string; readonly topic: string };
@@ -95,4 +103,5 @@ export interface ExporterConfig {
   /** Port of /healthz and /metrics; 0 disables the HTTP server. Default 8080. */
   readonly httpPort: number;
   readonly logLevel: LogLevel;
+  readonly onDataLoss: DataLossPolicy;
 }

@@ -117,6 +117,7 @@ describe('BatchExporter', () => {
           includeExistingEvents: true,
           maxObjectBytes: 8 * 1024 * 1024,
           logLevel: 'debug',
+          onDataLoss: 'skip',
         }),
       );
     });
@@ -136,6 +137,7 @@ describe('BatchExporter', () => {
       includeExistingEvents: true,
       maxObjectBytes: 8 * 1024 * 1024,
       logLevel: 'debug',
+      onDataLoss: 'skip',
     });
     expect(Object.keys(secrets).sort()).toEqual([
       'BATCH_EXPORTER_KAFKA_SASL_PASSWORD',

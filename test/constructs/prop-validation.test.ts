@@ -149,6 +149,11 @@ const CASES: Array<[string, (stack: TerraformStack) => unknown, string]> = [
     "interval: 5000 is not a whole number of seconds from 1 to 3600. Fix: use e.g. 60 (the seed's default).",
   ],
   [
+    'BatchExporter with an unknown data-loss policy',
+    exporter({ onDataLoss: 'ignore' as 'skip' }),
+    'onDataLoss: "ignore" is not a data-loss policy. Fix: use one of fail, skip.',
+  ],
+  [
     'BatchExporter with no consumers',
     exporter({ consumers: 0 }),
     'consumers: 0 is not a whole number from 1 to 100. Fix: use at most one consumer per partition of the topic.',

@@ -48,6 +48,7 @@ describe('loadConfig', () => {
         maxObjectBytes: 64 * 1024 * 1024,
         httpPort: 8080,
         logLevel: 'info',
+        onDataLoss: 'fail',
       },
     });
   });
@@ -69,6 +70,7 @@ describe('loadConfig', () => {
       [ENVIRONMENT.maxObjectBytes]: '1048576',
       [ENVIRONMENT.httpPort]: '0',
       [ENVIRONMENT.logLevel]: 'DEBUG',
+      [ENVIRONMENT.onDataLoss]: ' Skip ',
     });
     expect(config).toMatchObject({
       kafka: {
@@ -84,7 +86,16 @@ describe('loadConfig', () => {
       maxObjectBytes: 1048576,
       httpPort: 0,
       logLevel: 'debug',
+      onDataLoss: 'skip',
     });
+  });
+
+  test('fails on an unknown data-loss policy, naming both choices and what each does', () => {
+    expect(messages(loadConfig({ ...MINIMAL, [ENVIRONMENT.onDataLoss]: 'ignore' }))).toEqual([
+      'onDataLoss (BATCH_EXPORTER_ON_DATA_LOSS) is not one of the allowed values (got "ignore"). Fix: use ' +
+        '"fail" (stop with the lost offset ranges, exit 1) or "skip" (log and count them, export the rest), ' +
+        'for records removed by retention before they were exported (default fail)',
+    ]);
   });
 
   test('reads the timing knobs of the consumer group and of S3 requests', () => {

@@ -33,6 +33,7 @@ const CONFIG: ExporterConfig = {
   maxObjectBytes: 1048576,
   httpPort: 9090,
   logLevel: 'warn',
+  onDataLoss: 'skip',
 };
 
 describe('renderEnvironment', () => {

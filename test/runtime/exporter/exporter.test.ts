@@ -27,6 +27,7 @@ const config: ExporterConfig = {
   maxObjectBytes: 1 << 20,
   httpPort: 0,
   logLevel: 'info',
+  onDataLoss: 'fail',
 };
 
 /** Holds data uploads until `release()`. */

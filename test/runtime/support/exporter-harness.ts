@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import pino, { Logger } from 'pino';
-import type { ExporterConfig } from '../../../runtime/config/types';
+import type { DataLossPolicy, ExporterConfig } from '../../../runtime/config/types';
 import type { ExporterDeps } from '../../../runtime/exporter';
 import { KafkaJsConsumerFactory } from '../../../runtime/kafka/kafkajs-consumer';
 import type { AwsCredentials, LocalServices } from '../../../local';
@@ -27,6 +27,7 @@ export interface ConfigOverrides extends Partial<Omit<ExporterConfig, 'sink' | '
   readonly bucket: string;
   readonly credentials?: AwsCredentials;
   readonly region?: string;
+  readonly onDataLoss?: DataLossPolicy;
 }
 
 /** An exporter configuration pointing at the local services. */
@@ -53,6 +54,7 @@ export function localConfig(services: LocalServices, overrides: ConfigOverrides)
     maxObjectBytes: overrides.maxObjectBytes ?? 64 * 1024 * 1024,
     httpPort: 0,
     logLevel: 'info',
+    onDataLoss: overrides.onDataLoss ?? 'fail',
   };
 }
 
