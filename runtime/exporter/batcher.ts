@@ -33,6 +33,11 @@ export interface AppendResult {
   readonly rejected?: AppendRejection;
   readonly resumeAt?: string;
   readonly invalidRecords: number;
+  /**
+   * Set when the batch was fetched from beyond where the partition should continue: `[from, to)` was
+   * skipped by the consumer (transaction markers, or records retention removed; the caller tells which).
+   */
+  readonly skipped?: { readonly partition: number; readonly from: string; readonly to: string };
 }
 
 interface OpenSlice {
@@ -117,6 +122,10 @@ export class Batcher {
     ) {
       return { full: [], rejected: 'stale', resumeAt: position.next, invalidRecords: 0 };
     }
+    const skipped =
+      position.next !== undefined && BigInt(batch.fetchedOffset) > BigInt(position.next)
+        ? { partition: batch.partition, from: position.next, to: batch.fetchedOffset }
+        : undefined;
     const full: BatchSnapshot[] = [];
     const interval = this.intervalStartOf(now);
     if (this.openInterval !== undefined && this.openInterval !== interval) full.push(this.take()!);
@@ -137,7 +146,7 @@ export class Batcher {
     position.exact = false;
     const open = this.open.get(batch.partition);
     if (open !== undefined && BigInt(batch.nextOffset) > BigInt(open.to)) open.to = batch.nextOffset;
-    return { full, invalidRecords };
+    return skipped === undefined ? { full, invalidRecords } : { full, invalidRecords, skipped };
   }
 
   /** Takes the open batch when its interval ended before `now`. */

@@ -91,6 +91,17 @@ describe('Batcher', () => {
     expect(batcher.take()!.slices[0]).toMatchObject({ from: '2', to: '6' });
   });
 
+  test('reports the offsets a later batch skipped, and keeps its slice contiguous', () => {
+    const topic = topicWith(0, 10);
+    const batcher = new Batcher('topic', 1 << 20, intervalOf);
+    batcher.assign(new Map([[0, '0']]));
+    expect(batcher.append(topic.batch(0, 0, 3), t0).skipped).toBeUndefined();
+    expect(batcher.append(topic.batch(0, 7, 10), t0).skipped).toEqual({ partition: 0, from: '3', to: '7' });
+    const snapshot = batcher.take()!;
+    expect(snapshot.records).toBe(6);
+    expect(snapshot.slices[0]).toMatchObject({ from: '0', to: '10' });
+  });
+
   test('ignores partitions it was not assigned and forgets everything on a new assignment', () => {
     const topic = topicWith(0, 2);
     topic.append(1, '{}');
