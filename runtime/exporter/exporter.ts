@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { ExporterConfig } from '../config/types';
-import type { BatchContext, GroupConsumer, RecordBatch } from '../kafka/consumer';
+import type { BatchContext, GroupConsumer, OffsetRange, RecordBatch } from '../kafka/consumer';
 import { KafkaJsConsumerFactory } from '../kafka/kafkajs-consumer';
 import { ExporterMetrics } from '../observability/metrics';
 import type { ObjectStore } from '../storage/object-store';
@@ -90,6 +90,8 @@ class Exporter {
   private assignment: Promise<boolean> = Promise.resolve(false);
   private chain: Promise<unknown> = Promise.resolve();
   private queuedBytes = 0;
+  /** Partitions whose skipped offsets are being checked (one check at a time each). */
+  private readonly skipChecks = new Set<number>();
   private resyncFailures = 0;
   private stopping = false;
   private stopPromise: Promise<void> | undefined;
@@ -160,6 +162,7 @@ class Exporter {
       includeExistingEvents: config.includeExistingEvents,
       logger: this.logger,
       metrics: this.metrics,
+      onDataLoss: config.onDataLoss,
     });
     await consumer.start({
       onAssigned: (partitions, generation) => this.onAssigned(partitions, generation),
@@ -239,18 +242,57 @@ class Exporter {
     if (result.rejected === 'stale') {
       this.logger.debug({ partition: batch.partition, resumeAt: result.resumeAt }, 'stale batch ignored');
       this.consumer!.seek(batch.partition, result.resumeAt!);
+      // If retention removed resumeAt meanwhile, the consumer jumps ahead again after every seek.
+      this.checkSkipped({ partition: batch.partition, from: result.resumeAt!, to: batch.fetchedOffset });
       return;
     }
     if (result.rejected !== undefined) return;
     this.metrics.batchEncoded(Number(process.hrtime.bigint() - started) / 1e9);
     this.metrics.invalidReceived(result.invalidRecords);
     this.metrics.consumerLag(batch.partition, BigInt(batch.highWatermark) - BigInt(batch.nextOffset));
+    // Queued before the flushes holding the skipped range: a loss is judged before anything past it is committed.
+    if (result.skipped !== undefined) this.checkSkipped(result.skipped);
     for (const snapshot of result.full) this.enqueueFlush(snapshot, epoch);
     // Memory stays bounded by about two objects: wait (heartbeating on progress) while uploads catch up.
     if (this.queuedBytes > 0 && this.queuedBytes + this.batcher.bytes > this.config.maxObjectBytes) {
       await this.progress.waitFor(this.chain, context);
     }
     await context.heartbeat();
+  }
+
+  /**
+   * Finds out whether offsets the consumer skipped were removed by retention (see OffsetManager.findLoss).
+   * On a loss, `fail` stops here. `skip` resyncs: the consumer may have jumped past records still stored (it
+   * resets to the latest offset unless includeExistingEvents), so everything is re-read from the committed
+   * offsets, and the assignment reports and skips exactly what retention removed after them.
+   */
+  private checkSkipped(skipped: OffsetRange): void {
+    if (this.skipChecks.has(skipped.partition)) return;
+    this.skipChecks.add(skipped.partition);
+    const epoch = this.epoch;
+    void this.serial(async () => {
+      try {
+        if (epoch !== this.epoch) return;
+        let lost: OffsetRange | undefined;
+        try {
+          lost = await this.offsets!.findLoss(skipped.partition, skipped.from, skipped.to);
+        } catch (error) {
+          if (!isKafkaError(error)) throw error;
+          // Unknown whether anything was lost: re-read from the committed offsets, which checks again.
+          this.logger.warn({ error: (error as Error).message }, 'checking skipped offsets failed; resyncing');
+          this.resync();
+          return;
+        }
+        if (lost === undefined) return;
+        const description =
+          `records of topic '${this.config.stream.topic}' were removed by retention while the exporter was ` +
+          `behind, before they were exported: partition ${lost.partition} [${lost.from}, ${lost.to}).`;
+        if (this.config.onDataLoss === 'skip') this.resync();
+        else this.offsets!.dataLost(description, [lost]);
+      } finally {
+        this.skipChecks.delete(skipped.partition);
+      }
+    });
   }
 
   private enqueueFlush(snapshot: BatchSnapshot, epoch: number): void {

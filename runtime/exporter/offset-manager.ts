@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { DataLossPolicy } from '../config/types';
 import { ConsumedRecord, DataLossError, GroupConsumer, OffsetRange, RangeReader } from '../kafka/consumer';
 import { encodeRecordContent } from '../format/jsonl';
 import { LineBuffer } from '../format/line-buffer';
@@ -37,8 +38,13 @@ import { ObjectNamer } from './object-namer';
  * end offsets of the partitions this member owns are committed. Only then does new data flow.
  *
  * Limits, handled loudly: an object holds at most as many partitions as fit one intent into the broker's
- * commit metadata limit (`offset.metadata.max.bytes`, 4096 by default); records removed by retention
- * before they were stored raise a {@link DataLossError} naming the ranges.
+ * commit metadata limit (`offset.metadata.max.bytes`, 4096 by default). Records removed by retention
+ * before they were stored are data loss, found at assignment (committed offset below the low watermark),
+ * while completing an intent (a recorded range no longer stored) and while consuming (the consumer jumped
+ * ahead, see {@link OffsetManager.findLoss}). With `onDataLoss` `fail` (the default) each raises a
+ * {@link DataLossError} naming the ranges; with `skip` the ranges are logged at error level and counted, and
+ * everything still stored is exported exactly once: an intent is completed with the records that remain
+ * (create-only, so an object stored complete before the loss is kept as it is).
  */
 export interface OffsetManagerOptions {
   readonly consumer: GroupConsumer;
@@ -51,7 +57,14 @@ export interface OffsetManagerOptions {
   readonly metrics?: ExporterMetrics;
   /** @default DEFAULT_MAX_COMMIT_METADATA_BYTES */
   readonly maxCommitMetadataBytes?: number;
+  /** @default 'fail' */
+  readonly onDataLoss?: DataLossPolicy;
 }
+
+/** How to go on past a loss, appended to every data-loss message of the `fail` policy. */
+const SKIP_HINT =
+  ' To export what is still stored and go on without the lost records, set BATCH_EXPORTER_ON_DATA_LOSS=skip ' +
+  '(BatchExporter prop onDataLoss: "skip").';
 
 /** `stored`: every object of the batch is stored and committed; `fenced`: the group refused a commit. */
 export type FlushOutcome = 'stored' | 'fenced';
@@ -68,9 +81,11 @@ export class OffsetManager {
   /** Last object (interval start, part) per partition, for unique keys. */
   private readonly marks = new Map<number, PartitionMark>();
   private readonly maxMetadataBytes: number;
+  private readonly onDataLoss: DataLossPolicy;
 
   constructor(private readonly options: OffsetManagerOptions) {
     this.maxMetadataBytes = options.maxCommitMetadataBytes ?? DEFAULT_MAX_COMMIT_METADATA_BYTES;
+    this.onDataLoss = options.onDataLoss ?? 'fail';
   }
 
   /** The committed offset of every assigned partition. */
@@ -98,6 +113,7 @@ export class OffsetManager {
     const intents = new Map<string, ObjectIntent>();
     const pins: Array<{ partition: number; offset: string; metadata: string }> = [];
     const lost: OffsetRange[] = [];
+    const lostMarks = new Map<number, string>();
     for (const partition of partitions) {
       const position = positions.find((p) => p.partition === partition);
       const marks = watermarks.find((w) => w.partition === partition);
@@ -112,16 +128,25 @@ export class OffsetManager {
         this.committed.set(partition, position.offset);
         if (!metadata.intent && marks !== undefined && BigInt(position.offset) < BigInt(marks.low)) {
           lost.push({ partition, from: position.offset, to: marks.low });
+          lostMarks.set(partition, metadata.mark ? encodeMark(metadata.mark) : '');
         }
       }
     }
     if (lost.length > 0) {
-      throw new DataLossError(
-        `DATA LOSS: records of topic '${this.options.topic}' after the committed offsets were removed by ` +
-          `retention before they were exported: ${lost.map((r) => `partition ${r.partition} [${r.from}, ${r.to})`).join('; ')}. ` +
-          'They cannot be exported; raise the topic retention above the time the exporter may be down.',
+      this.dataLost(
+        `records of topic '${this.options.topic}' after the committed offsets were removed by retention before ` +
+          `they were exported: ${describeRanges(lost)}.`,
         lost,
       );
+      // Skipped: continue at the low watermark, keeping the partition's last object mark (unique keys).
+      const skipTo = lost.map((r) => ({
+        partition: r.partition,
+        offset: r.to,
+        metadata: lostMarks.get(r.partition)!,
+      }));
+      if ((await this.tryCommit(skipTo)) === 'fenced') return 'fenced';
+      for (const range of lost) this.committed.set(range.partition, range.to);
+      await onProgress();
     }
     if (pins.length > 0) {
       logger.info(
@@ -257,12 +282,12 @@ export class OffsetManager {
     owned: ReadonlySet<number>,
     onProgress: () => Promise<void>,
   ): Promise<FlushOutcome> {
-    const { logger, reader, topic } = this.options;
+    const { logger, topic } = this.options;
     logger.warn(
       { key: intent.key, ranges: intent.ranges },
       'completing an object recorded before a crash or rebalance',
     );
-    const records = await reader.read(intent.ranges, onProgress);
+    const records = await this.readRecorded(intent, onProgress);
     const valid = new LineBuffer();
     const invalid = new LineBuffer();
     for (const range of [...intent.ranges].sort((a, b) => a.partition - b.partition)) {
@@ -288,6 +313,76 @@ export class OffsetManager {
       'recorded object completed and committed',
     );
     return 'stored';
+  }
+
+  /**
+   * The records of an intent's ranges. Under `skip`, ranges that retention shortened are read as far as
+   * they are still stored (retention removes from the start, and may advance during the read, hence the loop).
+   */
+  private async readRecorded(
+    intent: ObjectIntent,
+    onProgress: () => Promise<void>,
+  ): Promise<Map<number, ConsumedRecord[]>> {
+    const { reader, consumer } = this.options;
+    let ranges = intent.ranges;
+    for (let attempt = 1; ; attempt++) {
+      if (ranges.length === 0) return new Map();
+      try {
+        return await reader.read(ranges, onProgress);
+      } catch (error) {
+        if (!(error instanceof DataLossError)) throw error;
+        if (this.onDataLoss === 'fail' || attempt === MAX_SKIP_READ_ATTEMPTS) {
+          throw new DataLossError(`${error.message} Object: ${intent.key}.${SKIP_HINT}`, error.ranges);
+        }
+        const watermarks = await consumer.watermarks();
+        const lost: OffsetRange[] = [];
+        ranges = ranges.flatMap((range) => {
+          const low = watermarks.find((w) => w.partition === range.partition)?.low ?? range.to;
+          const remaining = maxOffset(range.from, minOffset(low, range.to));
+          if (remaining === range.from) return [range];
+          lost.push({ partition: range.partition, from: range.from, to: remaining });
+          return remaining === range.to ? [] : [{ ...range, from: remaining }];
+        });
+        if (lost.length > 0) {
+          this.dataLost(
+            `records of object ${intent.key}, recorded before a crash or rebalance, were removed by retention ` +
+              `before the object was completed: ${describeRanges(lost)}.`,
+            lost,
+          );
+        }
+      }
+    }
+  }
+
+  /**
+   * Called when the consumer delivers records of `partition` from beyond `from`, where the partition should
+   * continue: usually a transaction marker or compaction skipped, but when retention removed `[from, low)`
+   * while the exporter was behind, the consumer silently restarted at the low watermark. Returns the range
+   * that was lost, if any.
+   */
+  async findLoss(partition: number, from: string, to: string): Promise<OffsetRange | undefined> {
+    const watermarks = await this.options.consumer.watermarks();
+    const low = watermarks.find((w) => w.partition === partition)?.low;
+    if (low === undefined || BigInt(low) <= BigInt(from)) return undefined;
+    return { partition, from, to: minOffset(low, to) };
+  }
+
+  /** Throws a {@link DataLossError} (`fail`), or logs and counts the ranges (`skip`). */
+  dataLost(description: string, ranges: readonly OffsetRange[]): void {
+    if (this.onDataLoss === 'fail') {
+      throw new DataLossError(
+        `DATA LOSS: ${description} They cannot be exported; raise the topic's retention above the time the ` +
+          `exporter may be down or behind.${SKIP_HINT}`,
+        ranges,
+      );
+    }
+    for (const range of ranges) {
+      this.options.metrics?.recordsLost(range.partition, BigInt(range.to) - BigInt(range.from));
+    }
+    this.options.logger.error(
+      { lost: ranges },
+      `DATA LOSS skipped (onDataLoss=skip): ${description} Continuing with the records still stored.`,
+    );
   }
 
   private async putObjects(
@@ -332,6 +427,20 @@ export class OffsetManager {
       return 'fenced';
     }
   }
+}
+
+const MAX_SKIP_READ_ATTEMPTS = 5;
+
+function describeRanges(ranges: readonly OffsetRange[]): string {
+  return ranges.map((r) => `partition ${r.partition} [${r.from}, ${r.to})`).join('; ');
+}
+
+function minOffset(a: string, b: string): string {
+  return BigInt(a) <= BigInt(b) ? a : b;
+}
+
+function maxOffset(a: string, b: string): string {
+  return BigInt(a) >= BigInt(b) ? a : b;
 }
 
 function sumLines(buffers: readonly LineBuffer[]): number {

@@ -18,6 +18,7 @@ export class ExporterMetrics implements StoreObserver {
   private readonly batchDuration: Histogram;
   private readonly lag: Gauge<'partition'>;
   private readonly recoveries: Counter;
+  private readonly lostRecords: Counter<'partition'>;
 
   constructor(
     readonly registry: Registry,
@@ -82,6 +83,12 @@ export class ExporterMetrics implements StoreObserver {
       help: 'Objects completed from a recorded intent after a crash or rebalance.',
       registers,
     });
+    this.lostRecords = new Counter({
+      name: 'batch_exporter_records_lost_total',
+      help: 'Offsets removed by retention before they were exported, skipped because onDataLoss=skip.',
+      labelNames: ['partition'],
+      registers,
+    });
   }
 
   eventsExported(valid: number, invalid: number): void {
@@ -118,6 +125,11 @@ export class ExporterMetrics implements StoreObserver {
 
   objectRecovered(): void {
     this.guard(() => this.recoveries.inc());
+  }
+
+  /** `offsets` may exceed the records lost: a range can include transaction markers. */
+  recordsLost(partition: number, offsets: bigint): void {
+    this.guard(() => this.lostRecords.inc({ partition: String(partition) }, Number(offsets)));
   }
 
   onRetry(operation: S3Operation, kind: S3FailureKind): void {

@@ -1,7 +1,8 @@
 import { Registry } from 'prom-client';
-import type { ExporterConfig } from '../../../runtime/config/types';
+import type { DataLossPolicy, ExporterConfig } from '../../../runtime/config/types';
 import { startExporter } from '../../../runtime/exporter';
 import { decodeCommitMetadata } from '../../../runtime/exporter/commit-metadata';
+import { DataLossError } from '../../../runtime/kafka/consumer';
 import { ExporterMetrics } from '../../../runtime/observability/metrics';
 import type { ObjectBody } from '../../../runtime/storage/object-store';
 import { memoryLogger } from '../support/exporter-harness';
@@ -45,7 +46,14 @@ class GatedStore extends FakeStore {
   }
 }
 
-async function started(options: { records?: number; maxObjectBytes?: number; store?: FakeStore } = {}) {
+interface StartOptions {
+  readonly records?: number;
+  readonly maxObjectBytes?: number;
+  readonly store?: FakeStore;
+  readonly onDataLoss?: DataLossPolicy;
+}
+
+async function started(options: StartOptions = {}) {
   const topic = new FakeTopic();
   topic.append(0, ...Array.from({ length: options.records ?? 3 }, (_, i) => `{"i":${i}}`));
   topic.append(1, '{"i":"b"}');
@@ -55,7 +63,11 @@ async function started(options: { records?: number; maxObjectBytes?: number; sto
   const registry = new Registry();
   const { logger, lines } = memoryLogger('debug');
   const exporter = await startExporter(
-    { ...config, maxObjectBytes: options.maxObjectBytes ?? config.maxObjectBytes },
+    {
+      ...config,
+      maxObjectBytes: options.maxObjectBytes ?? config.maxObjectBytes,
+      onDataLoss: options.onDataLoss ?? config.onDataLoss,
+    },
     {
       logger,
       registry,
@@ -63,7 +75,7 @@ async function started(options: { records?: number; maxObjectBytes?: number; sto
       store,
       consumerFactory: {
         createGroupConsumer: () => consumer,
-        createRangeReader: () => new FakeRangeReader(topic),
+        createRangeReader: () => new FakeRangeReader(topic, consumer.low),
       },
     },
   );
@@ -144,6 +156,57 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     await exporter.stop();
     const lines = dataKeys().flatMap((k) => store.objects.get(k)!.toString().split('\n').filter(Boolean));
     expect(lines).toEqual(['{"i":0}', '{"i":1}', '{"i":2}', '{"i":3}', '{"i":4}', '{"i":5}']);
+  });
+
+  test('exports across offsets the consumer skipped that retention did not remove (transaction markers)', async () => {
+    const { clock, deliver, dataKeys, exporter, store, consumer } = await started({ records: 6 });
+    await deliver(0, 0, 2);
+    await deliver(0, 3, 6);
+    clock.advance(7_010);
+    await eventually(() => dataKeys().length === 1, 'the interval flush');
+    expect(store.objects.get(dataKeys()[0])!.toString()).toBe(
+      '{"i":0}\n{"i":1}\n{"i":3}\n{"i":4}\n{"i":5}\n',
+    );
+    expect(consumer.committedOffsets.get(0)?.offset).toBe('6');
+    await exporter.stop();
+  });
+
+  test('stops with the lost range when retention removed records while it was behind', async () => {
+    const { consumer, deliver, dataKeys, exporter } = await started({ records: 8 });
+    await deliver(0, 0, 3);
+    // The consumer fell behind retention and restarted at the new low watermark.
+    consumer.low.set(0, '5');
+    await deliver(0, 5, 8);
+    await expect(exporter.stopped).rejects.toBeInstanceOf(DataLossError);
+    await expect(exporter.stopped).rejects.toThrow(
+      "DATA LOSS: records of topic 'topic' were removed by retention while the exporter was behind, before " +
+        'they were exported: partition 0 [3, 5).',
+    );
+    expect(dataKeys()).toEqual([]);
+    expect(consumer.committedOffsets.get(0)?.offset).toBe('0');
+  });
+
+  test('with onDataLoss=skip, re-reads from the committed offsets and skips only what retention removed', async () => {
+    const { consumer, clock, deliver, dataKeys, exporter, store, registry } = await started({
+      records: 8,
+      onDataLoss: 'skip',
+    });
+    await deliver(0, 0, 3);
+    consumer.low.set(0, '5');
+    await deliver(0, 5, 8);
+    await eventually(
+      () => consumer.seeks.some(([p, o]) => p === 0 && o === '5'),
+      'the seek to the low watermark',
+    );
+    await deliver(0, 5, 8);
+    await deliver(1, 0, 1);
+    clock.advance(7_010);
+    await eventually(() => dataKeys().length === 1, 'the interval flush');
+    expect(store.objects.get(dataKeys()[0])!.toString()).toBe('{"i":5}\n{"i":6}\n{"i":7}\n{"i":"b"}\n');
+    const lost = await registry.getSingleMetric('batch_exporter_records_lost_total')!.get();
+    expect(lost.values).toEqual([{ labels: { partition: '0' }, value: 5 }]);
+    await exporter.stop();
+    await expect(exporter.stopped).resolves.toBeUndefined();
   });
 
   test('heartbeats after handling a batch', async () => {

@@ -1,23 +1,42 @@
 import pino from 'pino';
+import { Registry } from 'prom-client';
+import type { DataLossPolicy } from '../../../runtime/config/types';
 import { Batcher } from '../../../runtime/exporter/batcher';
-import { decodeCommitMetadata } from '../../../runtime/exporter/commit-metadata';
+import { decodeCommitMetadata, encodeMark } from '../../../runtime/exporter/commit-metadata';
 import { ObjectNamer } from '../../../runtime/exporter/object-namer';
 import { OffsetManager } from '../../../runtime/exporter/offset-manager';
 import { DataLossError } from '../../../runtime/kafka/consumer';
+import { ExporterMetrics } from '../../../runtime/observability/metrics';
 import { StorePermanentError } from '../../../runtime/storage/object-store';
+import { memoryLogger } from '../support/exporter-harness';
 import { FakeGroupConsumer, FakeRangeReader, FakeStore, FakeTopic } from '../support/fakes';
 
 const t0 = Date.parse('2024-01-01T00:00:00Z');
+
+async function metricValue(registry: Registry, name: string, labels: Record<string, string>) {
+  const metric = await registry.getSingleMetric(name)!.get();
+  return metric.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+}
 const noProgress = async () => undefined;
 
-function setup(options: { partitions?: number; records?: number; maxCommitMetadataBytes?: number } = {}) {
+interface SetupOptions {
+  readonly partitions?: number;
+  readonly records?: number;
+  readonly maxCommitMetadataBytes?: number;
+  readonly onDataLoss?: DataLossPolicy;
+}
+
+function setup(options: SetupOptions = {}) {
   const topic = new FakeTopic();
   for (let p = 0; p < (options.partitions ?? 2); p++) {
     topic.append(p, ...Array.from({ length: options.records ?? 3 }, (_, i) => `{"p":${p},"i":${i}}`));
   }
   const consumer = new FakeGroupConsumer(topic);
-  const reader = new FakeRangeReader(topic);
+  const reader = new FakeRangeReader(topic, consumer.low);
   const store = new FakeStore();
+  const registry = new Registry();
+  const logs = memoryLogger();
+  const metrics = new ExporterMetrics(registry, logs.logger);
   const manager = () =>
     new OffsetManager({
       consumer,
@@ -26,10 +45,12 @@ function setup(options: { partitions?: number; records?: number; maxCommitMetada
       namer: new ObjectNamer('s', 'pre'),
       topic: 'topic',
       includeExistingEvents: true,
-      logger: pino({ level: 'silent' }),
+      logger: logs.logger,
+      metrics,
       maxCommitMetadataBytes: options.maxCommitMetadataBytes,
+      onDataLoss: options.onDataLoss,
     });
-  return { topic, consumer, reader, store, manager };
+  return { topic, consumer, reader, store, manager, registry, logs };
 }
 
 /** Reads every partition of `topic` from `positions` into one snapshot taken at t0. */
@@ -165,7 +186,81 @@ describe('OffsetManager', () => {
     consumer.low.set(1, '5');
     const failure = manager().assign([0, 1], noProgress);
     await expect(failure).rejects.toBeInstanceOf(DataLossError);
-    await expect(failure).rejects.toThrow(/DATA LOSS: .*partition 0 \[2, 5\).*raise the topic retention/);
+    await expect(failure).rejects.toThrow(
+      "DATA LOSS: records of topic 'topic' after the committed offsets were removed by retention before they " +
+        "were exported: partition 0 [2, 5). They cannot be exported; raise the topic's retention above the time " +
+        'the exporter may be down or behind. To export what is still stored and go on without the lost ' +
+        'records, set BATCH_EXPORTER_ON_DATA_LOSS=skip (BatchExporter prop onDataLoss: "skip").',
+    );
+  });
+
+  test('with onDataLoss=skip, logs and counts the lost ranges and continues at the low watermark', async () => {
+    const { consumer, manager, registry, logs } = setup({ records: 10, onDataLoss: 'skip' });
+    const mark = encodeMark({ intervalStart: t0, part: 2 });
+    consumer.committedOffsets.set(0, { offset: '2', metadata: mark });
+    consumer.committedOffsets.set(1, { offset: '9', metadata: '' });
+    consumer.low.set(0, '5');
+    consumer.low.set(1, '5');
+    await expect(manager().assign([0, 1], noProgress)).resolves.toEqual(
+      new Map([
+        [0, '5'],
+        [1, '9'],
+      ]),
+    );
+    // The skip is committed, keeping the partition's object mark so later keys stay unique.
+    expect(consumer.committedOffsets.get(0)).toEqual({ offset: '5', metadata: mark });
+    const [entry] = logs.lines.map((l) => JSON.parse(l)).filter((e) => e.level === 50);
+    expect(entry.msg).toContain('DATA LOSS skipped (onDataLoss=skip)');
+    expect(entry.lost).toEqual([{ partition: 0, from: '2', to: '5' }]);
+    expect(await metricValue(registry, 'batch_exporter_records_lost_total', { partition: '0' })).toBe(3);
+  });
+
+  test('with onDataLoss=skip, completes a recorded object with the records retention left', async () => {
+    const { topic, consumer, store, manager, registry } = setup({ records: 6, onDataLoss: 'skip' });
+    const first = manager();
+    const positions = (await first.assign([0, 1], noProgress)) as Map<number, string>;
+    store.failNext = new StorePermanentError('denied (test)', 'access-denied', 'fake-bucket', undefined);
+    await expect(first.flush(snapshotOf(topic, positions), noProgress)).rejects.toThrow('denied (test)');
+    consumer.low.set(0, '4');
+
+    await expect(manager().assign([0, 1], noProgress)).resolves.toEqual(
+      new Map([
+        [0, '6'],
+        [1, '6'],
+      ]),
+    );
+    const [key] = [...store.objects.keys()];
+    const lines = store.objects.get(key)!.toString().trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      { p: 0, i: 4 },
+      { p: 0, i: 5 },
+      ...Array.from({ length: 6 }, (_, i) => ({ p: 1, i })),
+    ]);
+    expect(await metricValue(registry, 'batch_exporter_records_lost_total', { partition: '0' })).toBe(4);
+  });
+
+  test('fails with the object key and the skip hint when a recorded range is gone', async () => {
+    const { topic, consumer, store, manager } = setup({ records: 6 });
+    const first = manager();
+    const positions = (await first.assign([0, 1], noProgress)) as Map<number, string>;
+    store.failNext = new StorePermanentError('denied (test)', 'access-denied', 'fake-bucket', undefined);
+    await expect(first.flush(snapshotOf(topic, positions), noProgress)).rejects.toThrow('denied (test)');
+    consumer.low.set(1, '2');
+    const failure = manager().assign([0, 1], noProgress);
+    await expect(failure).rejects.toBeInstanceOf(DataLossError);
+    await expect(failure).rejects.toThrow(
+      /partition 1 \[0, 6\).* Object: pre\/2024-01-01T00:00:00-stream-s---0-1\.jsonl\. .*BATCH_EXPORTER_ON_DATA_LOSS=skip/,
+    );
+    expect(store.objects.size).toBe(0);
+  });
+
+  test('finds a loss only when the low watermark is past where a partition should continue', async () => {
+    const { consumer, manager } = setup({ records: 10 });
+    const offsets = manager();
+    consumer.low.set(0, '4');
+    await expect(offsets.findLoss(0, '4', '9')).resolves.toBeUndefined();
+    await expect(offsets.findLoss(0, '2', '9')).resolves.toEqual({ partition: 0, from: '2', to: '4' });
+    await expect(offsets.findLoss(0, '2', '3')).resolves.toEqual({ partition: 0, from: '2', to: '3' });
   });
 
   test('starts a new group at the earliest or latest offset and pins it with a commit', async () => {

@@ -2,6 +2,7 @@ import {
   CommitRequest,
   CommittedPosition,
   ConsumedRecord,
+  DataLossError,
   FencedError,
   GroupConsumer,
   GroupHandlers,
@@ -115,16 +116,27 @@ export class FakeGroupConsumer implements GroupConsumer {
   }
 }
 
+/** Reads a {@link FakeTopic}; like the real reader, fails on ranges starting below `low` (retention). */
 export class FakeRangeReader implements RangeReader {
   readonly reads: OffsetRange[][] = [];
 
-  constructor(private readonly topic: FakeTopic) {}
+  constructor(
+    private readonly topic: FakeTopic,
+    private readonly low = new Map<number, string>(),
+  ) {}
 
   async read(
     ranges: readonly OffsetRange[],
     onProgress?: () => Promise<void>,
   ): Promise<Map<number, ConsumedRecord[]>> {
     this.reads.push([...ranges]);
+    const lost = ranges.filter((r) => BigInt(this.low.get(r.partition) ?? '0') > BigInt(r.from));
+    if (lost.length > 0) {
+      throw new DataLossError(
+        `DATA LOSS (fake reader): ${lost.map((r) => `partition ${r.partition} [${r.from}, ${r.to})`).join('; ')}.`,
+        lost,
+      );
+    }
     const result = new Map<number, ConsumedRecord[]>();
     for (const range of ranges) {
       result.set(
