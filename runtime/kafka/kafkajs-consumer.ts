@@ -18,6 +18,7 @@ import {
   RecordBatch,
 } from './consumer';
 import { kafkaJsLevel, pinoLogCreator } from './kafkajs-log';
+import { installLocalOffsetReset } from './kafkajs-offset-reset';
 
 export interface KafkaJsConsumerOptions {
   readonly kafka: KafkaConfig;
@@ -68,6 +69,8 @@ export class KafkaJsConsumerFactory implements ConsumerFactory {
   private readonly client: Kafka;
 
   constructor(private readonly options: KafkaJsConsumerOptions) {
+    // Only the exporter's protocol commits; see kafkajs-offset-reset.ts.
+    installLocalOffsetReset();
     this.client = new Kafka({
       ...kafkaJsConfig(options.kafka),
       logLevel: kafkaJsLevel(options.logger),

@@ -1,6 +1,8 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { Registry } from 'prom-client';
 import { clickstreamEvent } from '../../../local/clickstream';
 import { LocalServices, startLocalServices } from '../../../local';
+import type { DataLossPolicy } from '../../../runtime/config/types';
 import { startExporter } from '../../../runtime/exporter';
 import { decodeCommitMetadata } from '../../../runtime/exporter/commit-metadata';
 import { DataLossError } from '../../../runtime/kafka/consumer';
@@ -20,11 +22,17 @@ import {
   groupProgress,
   waitUntilCaughtUp,
 } from '../support/exporter-harness';
+import { eventually } from '../support/fakes';
 
 const CANARY = 'CANARY-secret-7f3a9c1e-never-log-me';
 
 function events(count: number, runId: string): string[] {
   return Array.from({ length: count }, (_, i) => JSON.stringify(clickstreamEvent(i, runId)));
+}
+
+async function lostRecords(registry: Registry): Promise<number> {
+  const metric = await registry.getSingleMetric('batch_exporter_records_lost_total')!.get();
+  return metric.values.reduce((sum, v) => sum + v.value, 0);
 }
 
 function dataObjects<T extends { key: string }>(objects: readonly T[]): T[] {
@@ -53,6 +61,8 @@ describe('startExporter on the local Kafka and S3', () => {
           { name: 'recovery', partitions: 3 },
           { name: 'sizes', partitions: 2 },
           { name: 'retention', partitions: 1 },
+          { name: 'behind-fail', partitions: 1 },
+          { name: 'behind-skip', partitions: 1 },
           { name: 'latest', partitions: 2 },
         ],
       },
@@ -329,6 +339,86 @@ describe('startExporter on the local Kafka and S3', () => {
     const read = reader.read([{ partition: 0, from: '10', to: '20' }]);
     await expect(read).rejects.toBeInstanceOf(DataLossError);
     await expect(read).rejects.toThrow(`partition 0 [10, 20) (stored now: [${low}, 14000))`);
+
+    // The failed run left the committed offset as it was (kafkajs' own reset would have committed over it).
+    const after = await groupProgress(services, 'retention', 'retention');
+    expect(after.committed.get(0)?.offset).toBe('0');
+
+    // Told to skip, it exports exactly the records still stored, and counts the ones lost.
+    const registry = new Registry();
+    const skipping = { ...config, onDataLoss: 'skip' as const };
+    const resumed = await startExporter(skipping, { ...testDeps(skipping), registry });
+    await resumed.ready;
+    await waitUntilCaughtUp(services, 'retention', 'retention');
+    await resumed.stop();
+    const counts = countEventIds(dataObjects(await readObjects(services.aws.s3(), 'retention')));
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect([...counts.keys()].map((id) => Number(id.split('-').pop())).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 14_000 - Number(low) }, (_, i) => Number(low) + i),
+    );
+    expect(await lostRecords(registry)).toBe(Number(low));
+  });
+
+  /**
+   * Holds the exporter's data uploads while 14,000 more events make the local broker (about 5 MB per
+   * partition) drop records the exporter has not stored yet, then lets the uploads go.
+   */
+  async function fallBehindRetention(topic: string, onDataLoss: DataLossPolicy) {
+    await createBucket(services, topic);
+    await produce(services, topic, events(300, `${topic}-a`), 1);
+    const config = {
+      ...localConfig(services, { topic, groupId: topic, bucket: topic, maxObjectBytes: 16_384 }),
+      onDataLoss,
+    };
+    const real = await S3ObjectStore.create({ sink: config.sink, logger: memoryLogger().logger });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    const gated: ObjectStore = {
+      bucket: topic,
+      putIfAbsent: async (key, body) => {
+        if (!key.includes('.strm_test_')) {
+          held++;
+          await released;
+        }
+        return real.putIfAbsent(key, body);
+      },
+    };
+    const registry = new Registry();
+    const exporter = await startExporter(config, { ...testDeps(config), store: gated, registry });
+    await exporter.ready;
+    await eventually(() => held > 0, 'a held upload');
+    await produce(services, topic, events(14_000, `${topic}-b`), 1);
+    const before = await groupProgress(services, topic, topic);
+    expect(BigInt(before.low.get(0)!)).toBeGreaterThan(BigInt(before.committed.get(0)?.offset ?? '0'));
+    release();
+    return { config, exporter, registry };
+  }
+
+  test('while behind retention, stops with the range removed before it was exported', async () => {
+    const { exporter } = await fallBehindRetention('behind-fail', 'fail');
+    await expect(exporter.stopped).rejects.toBeInstanceOf(DataLossError);
+    await expect(exporter.stopped).rejects.toThrow(
+      /^DATA LOSS: records of topic 'behind-fail' were removed by retention while the exporter was behind, before they were exported: partition 0 \[\d+, \d+\)\..*BATCH_EXPORTER_ON_DATA_LOSS=skip/,
+    );
+    // Nothing was committed past the loss, so a restart finds it again instead of starting over.
+    const after = await groupProgress(services, 'behind-fail', 'behind-fail');
+    expect(BigInt(after.committed.get(0)!.offset)).toBeLessThan(BigInt(after.low.get(0)!));
+  });
+
+  test('while behind retention with onDataLoss=skip, exports every record still stored exactly once', async () => {
+    const { exporter, registry } = await fallBehindRetention('behind-skip', 'skip');
+    const progress = await waitUntilCaughtUp(services, 'behind-skip', 'behind-skip');
+    await exporter.stop();
+    await expect(exporter.stopped).resolves.toBeUndefined();
+    expect(progress.committed.get(0)?.offset).toBe('14300');
+    const counts = countEventIds(dataObjects(await readObjects(services.aws.s3(), 'behind-skip')));
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    // Nothing vanished silently: every offset was either exported or counted as lost.
+    const lost = await lostRecords(registry);
+    expect(lost).toBeGreaterThan(0);
+    expect(counts.size + lost).toBe(14_300);
+    expect(counts.has(`behind-skip-b-13999`)).toBe(true);
   });
 
   test('a new group with includeExistingEvents=false starts at the latest offset', async () => {
