@@ -44,13 +44,17 @@ export interface KafkaJsConsumerOptions {
   readonly maxBytesPerPartition?: number;
   /**
    * Fetch size per broker response: bounds the fetch buffers kafkajs holds besides the exporter's batch.
-   * @default 10 MiB
+   * kafkajs keeps a response twice while decoding it (socket chunks and their concatenation, which every
+   * decoded value points into) and both become garbage only after the whole response was handled; halving
+   * kafkajs' 10 MiB default lowered the exporter's peak RSS by ~15-40 MiB in the bench (64 partitions) with
+   * throughput within the machine's noise: the store chain, not the fetch, is the exporter's limit.
+   * @default 5 MiB
    */
   readonly maxBytes?: number;
 }
 
 const DEFAULT_MAX_BYTES_PER_PARTITION = 1024 * 1024;
-const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 
 /** Errors with which the group coordinator refuses a member's commit: the member lost its partitions. */
 const FENCING_ERRORS = new Set([
@@ -99,7 +103,8 @@ function toRecordBatch(batch: Batch): RecordBatch {
     fetchedOffset: (batch as Batch & { fetchedOffset: string }).fetchedOffset,
     nextOffset: (BigInt(batch.lastOffset()) + 1n).toString(),
     highWatermark: batch.highWatermark,
-    records: batch.messages.map(toRecord),
+    // kafkajs' messages already have the record's shape: handed over as they are, not copied per record.
+    records: batch.messages,
   };
 }
 
