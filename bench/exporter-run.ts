@@ -1,6 +1,6 @@
 /**
  * The exporter end to end, as users run it: one or more real processes started with the image's exact
- * command (`node dist/runtime/cli/main.js run`), configured only by BATCH_EXPORTER_* variables, reading the
+ * command (`node dist/runtime/cli/main.js run`) and environment (IMAGE_ENVIRONMENT), configured only by BATCH_EXPORTER_* variables, reading the
  * topic from the beginning (includeExistingEvents) into moto. The clock runs from the first process being
  * ready (/healthz) until the group's committed offsets reach every partition's high watermark; what is in
  * the bucket is checked after the clock stopped.
@@ -9,7 +9,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../local';
-import { ENTRYPOINT } from '../runtime/image';
+import { ENTRYPOINT, IMAGE_ENVIRONMENT } from '../runtime/image';
 import { FlushLatency, histogramQuantileSeconds, intervalLatenciesMs, summarizeLatencies } from './latency';
 import { GroupProgress } from './offsets';
 import { PreloadedTopic } from './preload';
@@ -162,7 +162,8 @@ async function startProcess(
     stdio: ['ignore', log, log],
     env: {
       PATH: process.env.PATH,
-      NODE_ENV: 'production',
+      // The image's NODE_ENV and NODE_OPTIONS (V8 heap flags), so the bench measures what ships.
+      ...IMAGE_ENVIRONMENT,
       BATCH_EXPORTER_NAME: `bench-${spec.label}`,
       BATCH_EXPORTER_STREAM_NAME: 'clickstream',
       BATCH_EXPORTER_TOPIC: spec.topic.topic,

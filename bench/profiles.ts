@@ -6,6 +6,8 @@
  * The local broker keeps only about 5 MB per partition, so no partition gets more than ~8,000 events
  * (~3.7 MB); where more data is needed, more partitions carry it.
  */
+import { DEFAULT_MAX_OBJECT_BYTES } from '../runtime/config/schema';
+
 export type ProfileName = 'full' | 'quick' | 'smoke';
 
 /** A topic the bench creates and preloads. */
@@ -29,11 +31,12 @@ export interface BenchProfile {
   readonly intervalsSeconds: readonly number[];
   /** Stacks synthesized with this many batch exporters. */
   readonly synthExporterCounts: readonly number[];
-  /** Upper bound of one object (BATCH_EXPORTER_MAX_OBJECT_BYTES) in every exporter run. */
+  /**
+   * Upper bound of one object (BATCH_EXPORTER_MAX_OBJECT_BYTES) in every exporter run: the runtime's default,
+   * so memory is measured as users get it.
+   */
   readonly maxObjectBytes: number;
 }
-
-const MIB = 1024 * 1024;
 
 function growthTopics(
   partitionCounts: readonly number[],
@@ -58,7 +61,7 @@ export const PROFILES: Record<ProfileName, BenchProfile> = {
     consumerCounts: [1, 2, 4],
     intervalsSeconds: [2, 10, 60],
     synthExporterCounts: [1, 10, 50],
-    maxObjectBytes: 64 * MIB,
+    maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
   },
   quick: {
     name: 'quick',
@@ -68,7 +71,7 @@ export const PROFILES: Record<ProfileName, BenchProfile> = {
     consumerCounts: [1, 2],
     intervalsSeconds: [2, 10],
     synthExporterCounts: [1, 10],
-    maxObjectBytes: 64 * MIB,
+    maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
   },
   smoke: {
     name: 'smoke',
@@ -80,7 +83,7 @@ export const PROFILES: Record<ProfileName, BenchProfile> = {
     // Reuses the main run: each extra exporter run costs ~10 s of start-up, group join and shutdown.
     intervalsSeconds: [1],
     synthExporterCounts: [1, 2],
-    maxObjectBytes: 64 * MIB,
+    maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
   },
 };
 

@@ -5,6 +5,7 @@ import { STOP_TIMEOUT_SECONDS } from '../../../constructs/exporter/batch-exporte
 import {
   ENTRYPOINT,
   HEALTHCHECK_COMMAND,
+  IMAGE_ENVIRONMENT,
   IMAGE_WORKDIR,
   SHUTDOWN_TIMEOUT_SECONDS,
 } from '../../../runtime/image';
@@ -45,6 +46,14 @@ describe('runtime/Dockerfile', () => {
   test('runs exactly ENTRYPOINT from runtime/image.ts', () => {
     expect(JSON.parse(one('ENTRYPOINT'))).toEqual(ENTRYPOINT);
     expect(finalStage.some((i) => i.keyword === 'CMD')).toBe(false);
+  });
+
+  test('sets exactly IMAGE_ENVIRONMENT in the final stage', () => {
+    const set = finalStage
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.argument.match(/^([A-Z_][A-Z0-9_]*)=(\S+)$/)?.slice(1));
+    expect(set.every((pair) => pair !== undefined)).toBe(true);
+    expect(Object.fromEntries(set as [string, string][])).toEqual(IMAGE_ENVIRONMENT);
   });
 
   test('checks health with exactly HEALTHCHECK_COMMAND', () => {
