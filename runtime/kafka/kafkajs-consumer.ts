@@ -300,6 +300,9 @@ class KafkaJsRangeReader implements RangeReader {
     const pending = new Map(ranges.filter((r) => BigInt(r.from) < BigInt(r.to)).map((r) => [r.partition, r]));
     if (pending.size === 0) return result;
     await this.checkStillStored([...pending.values()]);
+    /** Per partition: where its next fetch should start, and where the first jump past that started. */
+    const nextFetch = new Map([...pending.values()].map((r) => [r.partition, BigInt(r.from)]));
+    const jumps = new Map<number, string>();
 
     const consumer = this.client.consumer({
       groupId: `${this.options.kafka.groupId}.recovery.${randomUUID()}`,
@@ -327,6 +330,11 @@ class KafkaJsRangeReader implements RangeReader {
               if (range === undefined || isStale()) return;
               const from = BigInt(range.from);
               const to = BigInt(range.to);
+              const fetched = BigInt((batch as Batch & { fetchedOffset: string }).fetchedOffset);
+              const expected = nextFetch.get(batch.partition)!;
+              if (fetched > expected && !jumps.has(batch.partition))
+                jumps.set(batch.partition, String(expected));
+              if (fetched >= expected) nextFetch.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
               const records = result.get(batch.partition)!;
               for (const message of batch.messages) {
                 const offset = BigInt(message.offset);
@@ -346,10 +354,21 @@ class KafkaJsRangeReader implements RangeReader {
           .catch(reject);
       });
       logger.debug({ ranges }, 'read recorded ranges');
-      return result;
     } finally {
       await consumer.disconnect();
     }
+    // A fetch that started past where the previous one ended is a gap: transaction markers, or retention
+    // that moved during the read (the consumer then went on at the low watermark). The latter is data loss.
+    if (jumps.size > 0) {
+      await this.checkStillStored(
+        [...jumps].map(([partition, from]) => ({
+          partition,
+          from,
+          to: ranges.find((r) => r.partition === partition)!.to,
+        })),
+      );
+    }
+    return result;
   }
 
   private async checkStillStored(ranges: readonly OffsetRange[]): Promise<void> {

@@ -63,6 +63,7 @@ describe('startExporter on the local Kafka and S3', () => {
           { name: 'retention', partitions: 1 },
           { name: 'behind-fail', partitions: 1 },
           { name: 'behind-skip', partitions: 1 },
+          { name: 'reader-race', partitions: 1 },
           { name: 'latest', partitions: 2 },
         ],
       },
@@ -357,6 +358,25 @@ describe('startExporter on the local Kafka and S3', () => {
       Array.from({ length: 14_000 - Number(low) }, (_, i) => Number(low) + i),
     );
     expect(await lostRecords(registry)).toBe(Number(low));
+  });
+
+  test('the range reader fails instead of returning a range retention shortened while it read', async () => {
+    await produce(services, 'reader-race', events(9_000, 'race-a'), 1);
+    const { logger } = memoryLogger();
+    const reader = new KafkaJsConsumerFactory({
+      kafka: localConfig(services, { topic: 'reader-race', groupId: 'reader-race', bucket: 'unused' }).kafka,
+      topic: 'reader-race',
+      fromBeginning: true,
+      logger,
+    }).createRangeReader();
+    let produced: Promise<void> | undefined;
+    // After the first fetched batch, enough new events for the broker (~5 MB per partition) to drop the rest.
+    const read = reader.read([{ partition: 0, from: '0', to: '9000' }], async () => {
+      produced ??= produce(services, 'reader-race', events(14_000, 'race-b'), 1);
+      await produced;
+    });
+    await expect(read).rejects.toBeInstanceOf(DataLossError);
+    await expect(read).rejects.toThrow(/partition 0 \[\d+, 9000\) \(stored now: \[\d+, 23000\)\)/);
   });
 
   /**
