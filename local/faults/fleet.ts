@@ -10,8 +10,23 @@ export interface ProcessExit {
   readonly label: string;
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
-  /** True when the harness asked for it (a signal it sent); false for an exit of the process's own. */
+  /**
+   * True when the harness asked for it (a signal it sent) or started the process expecting it to exit on its
+   * own (`expectExit`); false for an exit nobody expected.
+   */
   readonly requested: boolean;
+}
+
+/** How to start one exporter process. */
+export interface StartOptions {
+  /** Variables added to (or replacing) the fleet's environment for this process and its replacements. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * The process is meant to exit on its own (e.g. exit 1 on data loss): its exit is neither a crash nor
+   * restarted; the scenario awaits `exited` and checks the code itself.
+   * @default false
+   */
+  readonly expectExit?: boolean;
 }
 
 /** One real exporter process: `node dist/runtime/cli/main.js run`, configured through its environment. */
@@ -25,7 +40,9 @@ export class ExporterProcess {
     readonly httpPort: number,
     readonly logFile: string,
     private readonly child: ChildProcess,
+    expectExit = false,
   ) {
+    this.requested = expectExit;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exit = { label, code, signal, requested: this.requested };
@@ -62,11 +79,24 @@ export class ExporterProcess {
 
   /** The last lines the process logged, for failure messages. */
   tail(lines = 8): string {
+    return this.log().trim().split('\n').slice(-lines).join('\n');
+  }
+
+  /** Everything the process wrote to stdout and stderr so far. */
+  log(): string {
     try {
-      return fs.readFileSync(this.logFile, 'utf8').trim().split('\n').slice(-lines).join('\n');
+      return fs.readFileSync(this.logFile, 'utf8');
     } catch {
       return '(no log)';
     }
+  }
+
+  /** GET /metrics (Prometheus text), or a failure naming the status. */
+  async metrics(): Promise<string> {
+    const { status, body } = await get(this.httpPort, '/metrics');
+    if (status !== 200)
+      throw new Error(`${this.label}: GET /metrics answered ${status ?? 'nothing'}: ${body}`);
+    return body;
   }
 }
 
@@ -100,7 +130,7 @@ export class ExporterFleet {
   }
 
   /** Starts one more exporter process. */
-  async start(): Promise<ExporterProcess> {
+  async start(options: StartOptions = {}): Promise<ExporterProcess> {
     // A scenario body still running after its time budget ran out must not start orphans.
     if (this.closed) throw new Error(`the ${this.options.name} exporters were closed (scenario over)`);
     const label = `${this.options.name}#${++this.started}`;
@@ -113,13 +143,14 @@ export class ExporterFleet {
         env: {
           PATH: process.env.PATH,
           ...this.options.environment,
+          ...options.environment,
           BATCH_EXPORTER_HTTP_PORT: String(httpPort),
         },
         stdio: ['ignore', log, log],
       }),
     );
     fs.closeSync(log);
-    const exporter = new ExporterProcess(label, httpPort, logFile, child);
+    const exporter = new ExporterProcess(label, httpPort, logFile, child, options.expectExit);
     this.processes.push(exporter);
     void exporter.exited.then((exit) => {
       this.exits.push(exit);
@@ -127,7 +158,7 @@ export class ExporterFleet {
         const replacement = new Promise<ExporterProcess>((resolve, reject) =>
           setTimeout(() => {
             if (this.closed) reject(new Error(`${exporter.label} exited and the scenario is over`));
-            else this.start().then(resolve, reject);
+            else this.start({ environment: options.environment }).then(resolve, reject);
           }, 500),
         );
         replacement.catch(() => undefined);
@@ -147,8 +178,12 @@ export class ExporterFleet {
    * replacement instead (each gets `timeoutMs`, at most `replacements` of them; the exits stay in
    * `unexpectedExits`).
    */
-  async startReady(timeoutMs: number, replacements = 3): Promise<ExporterProcess> {
-    let exporter = await this.start();
+  async startReady(
+    timeoutMs: number,
+    replacements = 3,
+    options: Pick<StartOptions, 'environment'> = {},
+  ): Promise<ExporterProcess> {
+    let exporter = await this.start(options);
     for (let replaced = 0; ; replaced++) {
       try {
         await exporter.ready(timeoutMs);
@@ -199,6 +234,11 @@ export class ExporterFleet {
     }
   }
 
+  /** Every process started so far, in start order (their logs hold what the exporters reported). */
+  all(): readonly ExporterProcess[] {
+    return [...this.processes];
+  }
+
   /** Kills every process (kill -9) and stops restarting them. */
   async close(): Promise<void> {
     this.closed = true;
@@ -214,14 +254,22 @@ export function cliPath(): string {
   return process.env.FAULTS_CLI ?? path.join(projectRoot(), 'dist', 'runtime', 'cli', 'main.js');
 }
 
-function probe(port: number): Promise<number | undefined> {
+async function probe(port: number): Promise<number | undefined> {
+  return (await get(port, '/healthz')).status;
+}
+
+function get(port: number, urlPath: string): Promise<{ status: number | undefined; body: string }> {
   return new Promise((resolve) => {
-    const request = http.get({ host: '127.0.0.1', port, path: '/healthz', timeout: 1000 }, (response) => {
-      response.resume();
-      resolve(response.statusCode);
+    const request = http.get({ host: '127.0.0.1', port, path: urlPath, timeout: 1000 }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.once('end', () =>
+        resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+      response.once('error', () => resolve({ status: undefined, body: '' }));
     });
     request.once('timeout', () => request.destroy());
-    request.once('error', () => resolve(undefined));
+    request.once('error', (error) => resolve({ status: undefined, body: error.message }));
   });
 }
 

@@ -61,6 +61,18 @@ describe('ExporterFleet', () => {
     expect(fleet.live()).toEqual([]);
   });
 
+  test('neither restarts nor counts as a crash a process started expecting its exit, with its own environment', async () => {
+    const marker = path.join(dir, 'own-marker');
+    const exporter = await fleet.start({ expectExit: true, environment: { FAKE_MARKER: marker } });
+    expect(await exporter.exited).toEqual({ label: 'unit#1', code: 1, signal: null, requested: true });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(fleet.starts).toBe(1);
+    expect(fleet.unexpectedExits()).toEqual([]);
+    expect(fs.existsSync(marker)).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'marker'))).toBe(false);
+    expect(exporter.log()).toContain('crashing before ready');
+  });
+
   test('fails to start a process once the scenario closed the fleet', async () => {
     await fleet.close();
     await expect(fleet.start()).rejects.toThrow('the unit exporters were closed (scenario over)');
