@@ -37,8 +37,13 @@ export class ObjectCatalog {
           continue;
         }
         const body = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
-        const text = await body.Body!.transformToString();
-        this.objects.set(Key, { key: Key, namedPartitions: partitions, eventIds: parseLines(text) });
+        const bytes = Buffer.from(await body.Body!.transformToByteArray());
+        this.objects.set(Key, {
+          key: Key,
+          namedPartitions: partitions,
+          eventIds: parseLines(bytes.toString('utf8')),
+          bytes: bytes.length,
+        });
         added += 1;
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;

@@ -3,7 +3,8 @@
  * storage. Scenarios live in test/faults/.
  */
 export { ObjectCatalog } from './catalog';
-export { ExporterFleet, ExporterProcess, ProcessExit, cliPath } from './fleet';
+export { ExporterFleet, ExporterProcess, ProcessExit, StartOptions, cliPath } from './fleet';
+export { ReportedLoss, SKIPPED_LOSS_MESSAGE, recordsLostTotal, reportedLosses } from './losses';
 export { ProgressMonitor } from './monitor';
 export { EventProducer, ProducedIndex } from './producer';
 export { formatTable, writeReport } from './report';
@@ -17,4 +18,14 @@ export {
   runScenario,
   scenarioNames,
 } from './scenario';
-export { checkExport, checkIntents, contiguousEnds, namedPartitions, objectRanges } from './verify';
+export {
+  LostRange,
+  StoredObject,
+  checkExport,
+  checkIntents,
+  checkObjectLimits,
+  contiguousEnds,
+  intentBytes,
+  namedPartitions,
+  objectRanges,
+} from './verify';

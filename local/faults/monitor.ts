@@ -2,7 +2,7 @@ import type { Admin } from 'kafkajs';
 import { decodeCommitMetadata } from '../../runtime/exporter/commit-metadata';
 import type { ObjectCatalog } from './catalog';
 import type { ProducedIndex } from './producer';
-import { ObservedIntent, StoredRange, contiguousEnds, objectRanges } from './verify';
+import { LostRange, ObservedIntent, StoredRange, contiguousEnds, objectRanges } from './verify';
 
 export interface ProgressMonitorOptions {
   readonly admin: Admin;
@@ -27,13 +27,23 @@ export interface CommitSample {
   readonly stored: bigint;
 }
 
+/** A sample whose committed offset was beyond the data stored at that moment, judged at the end. */
+interface BeyondStored {
+  readonly partition: number;
+  readonly committed: bigint;
+  /** The partition's stored ranges at that moment. */
+  readonly ranges: readonly StoredRange[];
+}
+
 /**
  * Samples the group's committed offsets during a scenario and checks them against what is stored at that
  * moment: a committed offset may never be beyond the contiguously stored data, and never move backwards.
  * It also fails a scenario whose processes sit idle while lag remains.
  */
 export class ProgressMonitor {
+  /** Violations found so far; {@link violationsGiven} adds the committed offsets beyond the stored data. */
   readonly violations: string[] = [];
+  private readonly beyondStored: BeyondStored[] = [];
   readonly samples: CommitSample[] = [];
   /** Every intent seen in committed metadata, by object key (the protocol's step 1). */
   readonly intents = new Map<string, ObservedIntent>();
@@ -117,6 +127,23 @@ export class ProgressMonitor {
     }
   }
 
+  /**
+   * Every violation, with committed offsets beyond the stored data judged against the ranges the exporters
+   * reported lost to retention (onDataLoss=skip commits past them). Judged at the end, since the sampler may
+   * see the commit past a loss before the line reporting it reaches the log.
+   */
+  violationsGiven(lost: readonly LostRange[]): string[] {
+    const beyond = this.beyondStored.flatMap(({ partition, committed, ranges }) => {
+      const stored = contiguousEnds(ranges, partition + 1, lost)[partition];
+      return committed > stored
+        ? [
+            `partition ${partition}: committed offset ${committed} is beyond the stored data (contiguous up to ${stored})`,
+          ]
+        : [];
+    });
+    return [...new Set([...this.violations, ...beyond])];
+  }
+
   /** Partitions whose last sampled metadata still holds an intent. */
   openIntents(): string[] {
     const last = new Map<number, string>();
@@ -176,9 +203,11 @@ export class ProgressMonitor {
         );
       }
       if (committed !== undefined && committed > stored[partition]) {
-        this.violations.push(
-          `partition ${partition}: committed offset ${committed} is beyond the stored data (contiguous up to ${stored[partition]})`,
-        );
+        this.beyondStored.push({
+          partition,
+          committed,
+          ranges: ranges.filter((r) => r.partition === partition),
+        });
       }
       if (committed !== previous) this.progressAt[partition] = now;
       this.committed[partition] = committed;

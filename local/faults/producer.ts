@@ -67,6 +67,9 @@ export class ProducedIndex {
   }
 }
 
+/** About 450 KB of seed-shaped events: well below the broker's request size limit. */
+const MAX_EVENTS_PER_REQUEST = 1000;
+
 export interface EventProducerOptions {
   readonly brokers: readonly string[];
   readonly topic: string;
@@ -104,7 +107,8 @@ export class EventProducer {
   /**
    * Produces `count` events and waits for the acknowledgements. One request per partition: kafkajs retries
    * a whole `send` when any partition in it fails (e.g. NOT_LEADER during a leader change), which would
-   * write the partitions that succeeded twice.
+   * write the partitions that succeeded twice. A partition's events go in requests of at most
+   * {@link MAX_EVENTS_PER_REQUEST}, one after another (the broker refuses oversized requests).
    */
   async produce(count: number): Promise<void> {
     const perPartition = new Map<number, ClickstreamEvent[]>();
@@ -117,17 +121,20 @@ export class EventProducer {
     }
     await Promise.all(
       [...perPartition].map(async ([partition, events]) => {
-        const [ack] = await this.producer.send({
-          topic: this.options.topic,
-          messages: events.map((event) => ({ key: event.eventId, value: JSON.stringify(event), partition })),
-        });
-        if (ack?.baseOffset === undefined || ack.partition !== partition) {
-          throw new Error(`no base offset acknowledged for partition ${partition}`);
+        for (let start = 0; start < events.length; start += MAX_EVENTS_PER_REQUEST) {
+          const chunk = events.slice(start, start + MAX_EVENTS_PER_REQUEST);
+          const [ack] = await this.producer.send({
+            topic: this.options.topic,
+            messages: chunk.map((event) => ({ key: event.eventId, value: JSON.stringify(event), partition })),
+          });
+          if (ack?.baseOffset === undefined || ack.partition !== partition) {
+            throw new Error(`no base offset acknowledged for partition ${partition}`);
+          }
+          const base = BigInt(ack.baseOffset);
+          chunk.forEach((event, i) =>
+            this.index.record(event.eventId, { partition, offset: base + BigInt(i) }),
+          );
         }
-        const base = BigInt(ack.baseOffset);
-        events.forEach((event, i) =>
-          this.index.record(event.eventId, { partition, offset: base + BigInt(i) }),
-        );
       }),
     );
   }

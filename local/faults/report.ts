@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { ScenarioResult } from './scenario';
 
 /**
- * The matrix as a fixed-width table: scenario, events, missing, duplicated, objects, seconds to recover, and
+ * The matrix as a fixed-width table: scenario, events, missing, lost (events in ranges the exporters reported
+ * lost to retention with onDataLoss=skip), duplicated, objects, seconds to recover, and
  * exporter exits the harness did not cause (crashes; the fleet restarts them as ECS would), and the intents the
  * sampler saw committed.
  */
@@ -11,6 +12,7 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     'scenario',
     'events',
     'missing',
+    'lost',
     'duplicated',
     'objects',
     's to recover',
@@ -22,6 +24,7 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     `${r.id} ${r.scenario}`,
     String(r.events),
     String(r.missing),
+    String(r.lost),
     String(r.duplicated),
     String(r.objects),
     r.secondsToRecover === null ? '-' : r.secondsToRecover.toFixed(1),
@@ -33,10 +36,12 @@ export function formatTable(results: readonly ScenarioResult[]): string {
   const line = (cells: string[]) =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   const failures = results.filter((r) => !r.passed).flatMap((r) => r.failures.map((f) => `  ${r.id}: ${f}`));
+  const notes = results.flatMap((r) => r.notes.map((n) => `  ${r.id}: ${n}`));
   return [
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
+    ...(notes.length > 0 ? ['', 'notes:', ...notes] : []),
     ...(failures.length > 0 ? ['', 'failures:', ...failures] : []),
   ].join('\n');
 }

@@ -1,13 +1,15 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Admin } from 'kafkajs';
+import { DEFAULT_MAX_OBJECT_BYTES } from '../../runtime/config/schema';
 import { FaultProxy, startFaultProxy } from '../aws/fault-proxy';
 import type { AwsCredentials, LocalAws } from '../aws/moto';
 import type { MockKafka } from '../kafka/mock-kafka';
 import { ObjectCatalog } from './catalog';
-import { ExporterFleet, ExporterProcess } from './fleet';
+import { ExporterFleet, ExporterProcess, StartOptions } from './fleet';
+import { reportedLosses } from './losses';
 import { ProgressMonitor } from './monitor';
 import { EventProducer } from './producer';
-import { checkExport, checkIntents } from './verify';
+import { LostRange, checkExport, checkIntents, checkObjectLimits } from './verify';
 
 /** The servers every scenario shares; each scenario gets its own topic, prefix and group. */
 export interface MatrixServices {
@@ -46,6 +48,17 @@ export interface ScenarioSpec {
   readonly exclusive?: boolean;
   /** The whole scenario, recovery included, must finish within this many seconds. */
   readonly budgetSeconds: (timing: MatrixTiming) => number;
+  /**
+   * Extra BATCH_EXPORTER_* variables for every exporter of this scenario (e.g. a small maxObjectBytes).
+   * @default - none: the matrix's environment only
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * The scenario makes records fall out of retention before they are exported and runs the exporters with
+   * onDataLoss=skip: the matrix expects `lost` > 0 (0 for every other scenario).
+   * @default false
+   */
+  readonly expectsLoss?: boolean;
   /** The sink credentials the exporters use. @default - the administrator's */
   readonly credentials?: (services: MatrixServices, spec: ScenarioNames) => Promise<AwsCredentials>;
   run(context: ScenarioContext): Promise<void>;
@@ -65,13 +78,17 @@ export interface ScenarioContext extends ScenarioNames {
   readonly fleet: ExporterFleet;
   readonly producer: EventProducer;
   readonly monitor: ProgressMonitor;
+  /** Every data object stored under this scenario's prefix (refresh it to see the latest). */
+  readonly catalog: ObjectCatalog;
   /** Path pattern of this scenario's data-object PUTs (not the validation object), for proxy rules. */
   readonly dataPath: RegExp;
   /** Names what the scenario is doing now, for the time-budget failure message. */
   step(name: string): void;
   sleep(ms: number): Promise<void>;
-  /** Starts an exporter and waits until it reports ready. */
-  startReady(): Promise<ExporterProcess>;
+  /** Starts an exporter and waits until it reports ready (`environment`: extra variables for this one). */
+  startReady(options?: Pick<StartOptions, 'environment'>): Promise<ExporterProcess>;
+  /** The ranges the exporters reported lost to retention so far (onDataLoss=skip), from their logs. */
+  lostRanges(): LostRange[];
   /** Resolves once the proxy has applied `count` more faults than `since` (a `proxy.stats().faulted`). */
   waitForProxyFaults(count: number, since: number): Promise<void>;
   /** The fault is over: recovery time counts from now. */
@@ -80,6 +97,8 @@ export interface ScenarioContext extends ScenarioNames {
   waitUntilExported(): Promise<void>;
   /** A check of the scenario's own (e.g. SIGTERM exits 0). */
   expect(condition: boolean, failure: string): void;
+  /** Something the scenario observed that the report should show (e.g. how objects were split). */
+  note(text: string): void;
 }
 
 export interface ScenarioResult {
@@ -88,6 +107,8 @@ export interface ScenarioResult {
   readonly passed: boolean;
   readonly events: number;
   readonly missing: number;
+  /** Events inside ranges the exporters reported lost to retention (onDataLoss=skip), stored nowhere. */
+  readonly lost: number;
   readonly duplicated: number;
   readonly objects: number;
   /** From the end of the fault until every event was stored and committed; null if it never was. */
@@ -98,6 +119,8 @@ export interface ScenarioResult {
   readonly intentsSeen: number;
   readonly unexpectedExits: readonly string[];
   readonly failures: readonly string[];
+  /** What the scenario noted about its run (see {@link ScenarioContext.note}). */
+  readonly notes: readonly string[];
 }
 
 export function scenarioNames(id: string): ScenarioNames {
@@ -110,6 +133,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
   const names = scenarioNames(spec.id);
   const partitions = spec.partitions ?? 3;
   const failures: string[] = [];
+  const notes: string[] = [];
   const budgetSeconds = spec.budgetSeconds(services.timing);
   const proxy = await startFaultProxy(services.aws.endpoint);
   const credentials = spec.credentials
@@ -125,7 +149,10 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
   const fleet = new ExporterFleet({
     name: `s${spec.id}`,
     logDir: services.logDir,
-    environment: exporterEnvironment(services, proxy, names, spec.id, credentials),
+    environment: {
+      ...exporterEnvironment(services, proxy, names, spec.id, credentials),
+      ...spec.environment,
+    },
   });
   const monitor = new ProgressMonitor({
     admin: services.admin,
@@ -142,7 +169,9 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
   let aborted = false;
   // A restarted member joins only once the dead one's session expired: wait for that too. A process that
   // exits on its own before it is ready is replaced (as ECS would); its replacement is waited for instead.
-  const startReady = () => fleet.startReady(20_000 + 3 * services.timing.sessionTimeoutMs);
+  const startReady = (options: Pick<StartOptions, 'environment'> = {}) =>
+    fleet.startReady(20_000 + 3 * services.timing.sessionTimeoutMs, 3, options);
+  const lostRanges = () => fleet.all().flatMap((p) => reportedLosses(p.log()).flatMap((l) => l.ranges));
   const context: ScenarioContext = {
     ...names,
     services,
@@ -150,6 +179,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     fleet,
     producer,
     monitor,
+    catalog,
     dataPath: new RegExp(`^/${services.bucket}/${names.prefix}/\\d{4}-`),
     step: (name) => {
       if (aborted) throw new Error(`aborted (time budget exceeded) before ${name}`);
@@ -157,6 +187,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     startReady,
+    lostRanges,
     waitForProxyFaults: async (count, since) => {
       while (proxy.stats().faulted - since < count) {
         if (aborted) throw new Error('aborted while waiting for the proxy');
@@ -174,6 +205,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     expect: (condition, failure) => {
       if (!condition) failures.push(failure);
     },
+    note: (text) => notes.push(text),
   };
 
   monitor.start();
@@ -213,10 +245,26 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
   failures.push(
     ...producer.index.mismatches(new Map(watermarks.map((w) => [w.partition, BigInt(w.high)] as const))),
   );
-  const check = checkExport(producer.index.eventIds(), producer.index.endOffsets(), catalog.all(), (id) =>
-    producer.index.positionOf(id),
+  let lost: LostRange[] = [];
+  try {
+    lost = lostRanges();
+  } catch (error) {
+    failures.push(`exporter logs: ${(error as Error).message}`);
+  }
+  const positionOf = (id: string) => producer.index.positionOf(id);
+  const check = checkExport(
+    producer.index.eventIds(),
+    producer.index.endOffsets(),
+    catalog.all(),
+    positionOf,
+    lost,
   );
-  failures.push(...check.problems, ...new Set(monitor.violations));
+  failures.push(...check.problems, ...monitor.violationsGiven(lost));
+  failures.push(
+    ...checkObjectLimits(catalog.all(), positionOf, {
+      maxObjectBytes: Number(spec.environment?.BATCH_EXPORTER_MAX_OBJECT_BYTES ?? DEFAULT_MAX_OBJECT_BYTES),
+    }),
+  );
   failures.push(
     ...checkIntents(monitor.intents.values(), catalog.all(), (id) => producer.index.positionOf(id)),
   );
@@ -228,6 +276,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     passed: failures.length === 0,
     events: check.events,
     missing: check.missing,
+    lost: check.lost,
     duplicated: check.duplicated,
     objects: check.objects,
     secondsToRecover: recoveredAt === undefined ? null : round((recoveredAt - (liftedAt ?? started)) / 1000),
@@ -236,6 +285,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     intentsSeen: monitor.intents.size,
     unexpectedExits: fleet.unexpectedExits().map((e) => `${e.label} exited with ${e.code ?? e.signal}`),
     failures,
+    notes,
   };
 }
 

@@ -2,6 +2,11 @@
  * The exactly-once checks of the fault matrix over what is stored: pure functions over parsed objects, so
  * they are unit-tested without any server.
  */
+import {
+  DEFAULT_MAX_COMMIT_METADATA_BYTES,
+  encodeIntent,
+  metadataBytes,
+} from '../../runtime/exporter/commit-metadata';
 import type { EventPosition } from './producer';
 
 /** A data object as read back with the admin client. */
@@ -11,6 +16,18 @@ export interface StoredObject {
   readonly namedPartitions: readonly number[];
   /** One entry per line: the event id, or undefined for a line that is not a produced event. */
   readonly eventIds: readonly (string | undefined)[];
+  /** The object's size in bytes. */
+  readonly bytes: number;
+}
+
+/**
+ * A half-open offset range `[from, to)` an exporter reported as lost to retention (onDataLoss=skip): its
+ * events are accepted as lost, not missing, as long as none of them was stored.
+ */
+export interface LostRange {
+  readonly partition: number;
+  readonly from: bigint;
+  readonly to: bigint;
 }
 
 /** A half-open offset range `[from, to)` of one partition, as one object holds it. */
@@ -24,8 +41,10 @@ export interface StoredRange {
 export interface ExportCheck {
   /** Events produced. */
   readonly events: number;
-  /** Produced events stored in no object. */
+  /** Produced events stored in no object and in no reported lost range. */
   readonly missing: number;
+  /** Produced events stored in no object, inside a range an exporter reported lost to retention. */
+  readonly lost: number;
   /** Extra copies of stored events (an event stored twice counts one). */
   readonly duplicated: number;
   readonly objects: number;
@@ -87,12 +106,19 @@ export function objectRanges(
 }
 
 /**
- * How far each partition is stored without a gap from offset 0: the committed offset may never exceed it.
+ * How far each partition is stored without a gap from offset 0, counting ranges reported lost to retention
+ * as covered: the committed offset may never exceed it.
  */
-export function contiguousEnds(ranges: readonly StoredRange[], partitions: number): bigint[] {
+export function contiguousEnds(
+  ranges: readonly StoredRange[],
+  partitions: number,
+  lost: readonly LostRange[] = [],
+): bigint[] {
   const ends: bigint[] = [];
   for (let partition = 0; partition < partitions; partition++) {
-    const sorted = ranges.filter((r) => r.partition === partition).sort((a, b) => (a.from < b.from ? -1 : 1));
+    const sorted = [...ranges, ...lost]
+      .filter((r) => r.partition === partition)
+      .sort((a, b) => (a.from < b.from ? -1 : 1));
     let end = 0n;
     for (const range of sorted) {
       if (range.from > end) break;
@@ -103,12 +129,18 @@ export function contiguousEnds(ranges: readonly StoredRange[], partitions: numbe
   return ends;
 }
 
-/** Every check on the final state: all events once, ranges disjoint and contiguous up to the end offsets. */
+/**
+ * Every check on the final state: all events once, ranges disjoint and contiguous up to the end offsets.
+ * Events inside `lost` ranges (reported by an exporter with onDataLoss=skip) and stored nowhere count as
+ * `lost`; a gap is accepted where such a range covers it, and a reported range covering a stored event is a
+ * problem (the exporter called stored data lost).
+ */
 export function checkExport(
   producedIds: Iterable<string>,
   endOffsets: readonly bigint[],
   objects: readonly StoredObject[],
   positionOf: (eventId: string) => EventPosition | undefined,
+  lost: readonly LostRange[] = [],
 ): ExportCheck {
   const problems: string[] = [];
   const copies = new Map<string, number>();
@@ -125,13 +157,31 @@ export function checkExport(
     ranges.push(...objectRanges(object, positionOf, problems));
   }
   let missing = 0;
+  let lostEvents = 0;
   let duplicated = 0;
-  for (const count of copies.values()) {
-    if (count === 0) missing += 1;
+  for (const [id, count] of copies) {
+    if (count === 0) {
+      const position = positionOf(id);
+      if (position && lost.some((r) => covers(r, position.partition, position.offset))) lostEvents += 1;
+      else missing += 1;
+    }
     if (count > 1) duplicated += count - 1;
+  }
+  for (const range of lost) {
+    for (const stored of ranges) {
+      const from = stored.from > range.from ? stored.from : range.from;
+      const to = stored.to < range.to ? stored.to : range.to;
+      if (stored.partition === range.partition && from < to) {
+        problems.push(
+          `partition ${range.partition}: reported lost range [${range.from},${range.to}) covers [${from},${to}), ` +
+            `stored in ${stored.key}`,
+        );
+      }
+    }
   }
   endOffsets.forEach((end, partition) => {
     const sorted = ranges.filter((r) => r.partition === partition).sort((a, b) => (a.from < b.from ? -1 : 1));
+    const lostHere = lost.filter((r) => r.partition === partition);
     let expected = 0n;
     for (const range of sorted) {
       if (range.from < expected) {
@@ -139,15 +189,86 @@ export function checkExport(
           `partition ${partition}: ${range.key} holds [${range.from},${range.to}) overlapping data stored before (up to ${expected})`,
         );
       } else if (range.from > expected) {
-        problems.push(`partition ${partition}: gap [${expected},${range.from}) before ${range.key}`);
+        for (const [from, to] of uncovered(expected, range.from, lostHere)) {
+          problems.push(`partition ${partition}: gap [${from},${to}) before ${range.key}`);
+        }
       }
       if (range.to > expected) expected = range.to;
     }
-    if (expected < end) problems.push(`partition ${partition}: [${expected},${end}) never stored`);
+    for (const [from, to] of uncovered(expected, end, lostHere)) {
+      problems.push(`partition ${partition}: [${from},${to}) never stored`);
+    }
   });
   if (missing > 0) problems.push(`${missing} of ${events} events missing`);
   if (duplicated > 0) problems.push(`${duplicated} duplicated events`);
-  return { events, missing, duplicated, objects: objects.length, problems };
+  return { events, missing, lost: lostEvents, duplicated, objects: objects.length, problems };
+}
+
+/** The limits every data object must respect. */
+export interface ObjectLimits {
+  /** BATCH_EXPORTER_MAX_OBJECT_BYTES in force. */
+  readonly maxObjectBytes: number;
+  /** @default DEFAULT_MAX_COMMIT_METADATA_BYTES (the broker's offset.metadata.max.bytes) */
+  readonly maxMetadataBytes?: number;
+}
+
+/**
+ * Per object: its size within `maxObjectBytes`, and the intent that names it (key and ranges, as the
+ * exporter commits it before the put) within the broker's commit-metadata limit.
+ */
+export function checkObjectLimits(
+  objects: readonly StoredObject[],
+  positionOf: (eventId: string) => EventPosition | undefined,
+  limits: ObjectLimits,
+): string[] {
+  const maxMetadataBytes = limits.maxMetadataBytes ?? DEFAULT_MAX_COMMIT_METADATA_BYTES;
+  const problems: string[] = [];
+  for (const object of objects) {
+    if (object.bytes > limits.maxObjectBytes) {
+      problems.push(
+        `${object.key}: ${object.bytes} bytes, more than maxObjectBytes ${limits.maxObjectBytes}`,
+      );
+    }
+    const bytes = intentBytes(object, objectRanges(object, positionOf, []));
+    if (bytes !== undefined && bytes > maxMetadataBytes) {
+      problems.push(
+        `${object.key}: its intent takes ${bytes} bytes of commit metadata, more than the limit ${maxMetadataBytes}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Size of the intent the exporter committed for `object` (interval start and part read from its name). */
+export function intentBytes(object: StoredObject, ranges: readonly StoredRange[]): number | undefined {
+  const base = object.key.slice(object.key.lastIndexOf('/') + 1);
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})-.*?(?:\.(\d+))?\.jsonl$/.exec(base);
+  if (!match) return undefined;
+  const metadata = encodeIntent({
+    intervalStart: Date.parse(`${match[1]}Z`),
+    part: match[2] === undefined ? 0 : Number(match[2]),
+    key: object.key,
+    ranges: ranges.map((r) => ({ partition: r.partition, from: String(r.from), to: String(r.to) })),
+  });
+  return metadataBytes(metadata);
+}
+
+function covers(range: LostRange, partition: number, offset: bigint): boolean {
+  return range.partition === partition && range.from <= offset && offset < range.to;
+}
+
+/** The parts of `[from, to)` that no range in `covering` (one partition's) covers. */
+function uncovered(from: bigint, to: bigint, covering: readonly LostRange[]): Array<[bigint, bigint]> {
+  const parts: Array<[bigint, bigint]> = [];
+  let at = from;
+  for (const range of [...covering].sort((a, b) => (a.from < b.from ? -1 : 1))) {
+    if (at >= to) break;
+    if (range.to <= at || range.from >= to) continue;
+    if (range.from > at) parts.push([at, range.from]);
+    if (range.to > at) at = range.to;
+  }
+  if (at < to) parts.push([at, to]);
+  return parts;
 }
 
 /** An intent seen in committed metadata: the object key and the ranges it must hold. */

@@ -33,6 +33,7 @@ function harness(idleBudgetMs = 10_000) {
         key: `p/2026-11-27T08:00:0${state.objects.length}-stream-s---0.jsonl`,
         namedPartitions: [0],
         eventIds: ids,
+        bytes: 100 * ids.length,
       },
     ];
   };
@@ -49,7 +50,7 @@ describe('ProgressMonitor', () => {
     state.committed = '4';
     await monitor.waitUntilCommitted();
     await monitor.stop();
-    expect(monitor.violations).toEqual([]);
+    expect(monitor.violationsGiven([])).toEqual([]);
   });
 
   test('fails when a committed offset is beyond the stored data, and when it moves backwards', async () => {
@@ -61,12 +62,28 @@ describe('ProgressMonitor', () => {
     state.committed = '1';
     await sleep(30);
     await monitor.stop();
-    expect(monitor.violations).toEqual(
+    expect(monitor.violationsGiven([])).toEqual(
       expect.arrayContaining([
         'partition 0: committed offset 3 is beyond the stored data (contiguous up to 2)',
         'partition 0: committed offset moved backwards from 3 to 1',
       ]),
     );
+  });
+
+  test('accepts a committed offset beyond the stored data only across a range reported lost to retention', async () => {
+    const { monitor, state } = harness();
+    monitor.start();
+    state.objects = [
+      { key: 'p/2026-11-27T08:00:00-stream-s---0.jsonl', namedPartitions: [0], eventIds: ['e0'], bytes: 100 },
+      { key: 'p/2026-11-27T08:00:01-stream-s---0.jsonl', namedPartitions: [0], eventIds: ['e3'], bytes: 100 },
+    ];
+    state.committed = '4';
+    await sleep(30);
+    await monitor.stop();
+    expect(monitor.violationsGiven([{ partition: 0, from: 1n, to: 3n }])).toEqual([]);
+    expect(monitor.violationsGiven([{ partition: 0, from: 1n, to: 2n }])).toEqual([
+      'partition 0: committed offset 4 is beyond the stored data (contiguous up to 2)',
+    ]);
   });
 
   test('fails a wait when nothing progresses while lag remains, naming the lag', async () => {

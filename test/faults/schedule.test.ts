@@ -11,6 +11,7 @@ function result(id: string): ScenarioResult {
     passed: true,
     events: 1,
     missing: 0,
+    lost: 0,
     duplicated: 0,
     objects: 1,
     secondsToRecover: 0,
@@ -19,6 +20,7 @@ function result(id: string): ScenarioResult {
     intentsSeen: 0,
     unexpectedExits: [],
     failures: [],
+    notes: [],
   };
 }
 

@@ -2,6 +2,10 @@ import {
   ProducedIndex,
   checkExport,
   checkIntents,
+  checkObjectLimits,
+  intentBytes,
+  recordsLostTotal,
+  reportedLosses,
   contiguousEnds,
   formatTable,
   namedPartitions,
@@ -25,6 +29,7 @@ function object(key: string, partitions: number[], ids: string[]): StoredObject 
     key: `s/2026-11-27T08:00:0${key}-stream-x---${partitions.join('-')}.jsonl`,
     namedPartitions: partitions,
     eventIds: ids,
+    bytes: 100 * ids.length,
   };
 }
 
@@ -42,7 +47,7 @@ describe('checkExport', () => {
       ],
       (id) => produced.positionOf(id),
     );
-    expect(check).toEqual({ events: 8, missing: 0, duplicated: 0, objects: 2, problems: [] });
+    expect(check).toEqual({ events: 8, missing: 0, lost: 0, duplicated: 0, objects: 2, problems: [] });
   });
 
   test('fails with the count and the overlapping range when an interval is stored twice', () => {
@@ -86,6 +91,99 @@ describe('checkExport', () => {
       (id) => produced.positionOf(id),
     );
     expect(check.problems).toContain('partition 1: [3,4) never stored');
+  });
+});
+
+describe('checkExport with ranges reported lost to retention', () => {
+  test('counts the unstored events of a reported range as lost, not missing, and accepts the gap', () => {
+    const produced = index();
+    const check = checkExport(
+      produced.eventIds(),
+      produced.endOffsets(),
+      [object('1', [0, 1], ['p0-0', 'p1-0', 'p1-1', 'p1-2', 'p1-3']), object('2', [0], ['p0-3'])],
+      (id) => produced.positionOf(id),
+      [{ partition: 0, from: 1n, to: 3n }],
+    );
+    expect(check).toEqual({ events: 8, missing: 0, lost: 2, duplicated: 0, objects: 2, problems: [] });
+  });
+
+  test('still reports as missing an event outside every reported range', () => {
+    const produced = index();
+    const check = checkExport(
+      produced.eventIds(),
+      produced.endOffsets(),
+      [object('1', [0, 1], ['p0-0', 'p1-0', 'p1-1', 'p1-2', 'p1-3'])],
+      (id) => produced.positionOf(id),
+      [{ partition: 0, from: 1n, to: 3n }],
+    );
+    expect(check.lost).toBe(2);
+    expect(check.missing).toBe(1);
+    expect(check.problems).toEqual(['partition 0: [3,4) never stored', '1 of 8 events missing']);
+  });
+
+  test('fails when a reported lost range covers events that were stored', () => {
+    const produced = index();
+    const check = checkExport(
+      produced.eventIds(),
+      produced.endOffsets(),
+      [object('1', [0, 1], ALL)],
+      (id) => produced.positionOf(id),
+      [{ partition: 1, from: 2n, to: 6n }],
+    );
+    expect(check.lost).toBe(0);
+    expect(check.problems).toEqual([
+      'partition 1: reported lost range [2,6) covers [2,4), stored in s/2026-11-27T08:00:01-stream-x---0-1.jsonl',
+    ]);
+  });
+});
+
+describe('checkObjectLimits', () => {
+  test('passes objects within maxObjectBytes whose intent fits the commit metadata', () => {
+    const produced = index();
+    expect(
+      checkObjectLimits([object('1', [0, 1], ALL)], (id) => produced.positionOf(id), { maxObjectBytes: 800 }),
+    ).toEqual([]);
+  });
+
+  test('fails an object larger than maxObjectBytes and one whose intent exceeds the metadata limit', () => {
+    const produced = index();
+    const stored = object('1', [0, 1], ALL);
+    const intent = intentBytes(
+      stored,
+      objectRanges(stored, (id) => produced.positionOf(id), []),
+    )!;
+    expect(
+      checkObjectLimits([stored], (id) => produced.positionOf(id), {
+        maxObjectBytes: 799,
+        maxMetadataBytes: intent - 1,
+      }),
+    ).toEqual([
+      's/2026-11-27T08:00:01-stream-x---0-1.jsonl: 800 bytes, more than maxObjectBytes 799',
+      `s/2026-11-27T08:00:01-stream-x---0-1.jsonl: its intent takes ${intent} bytes of commit metadata, more than the limit ${intent - 1}`,
+    ]);
+  });
+});
+
+describe('intentBytes', () => {
+  test('is the size of the intent the exporter commits, interval start and part read from the name', () => {
+    const produced = index();
+    const stored = {
+      ...object('1', [0], ['p0-0', 'p0-1']),
+      key: 's/2026-11-27T08:00:01-stream-x---0.2.jsonl',
+    };
+    const metadata = JSON.stringify({
+      v: 1,
+      t: Date.parse('2026-11-27T08:00:01Z'),
+      n: 2,
+      k: stored.key,
+      r: [[0, '0', '2']],
+    });
+    expect(
+      intentBytes(
+        stored,
+        objectRanges(stored, (id) => produced.positionOf(id), []),
+      ),
+    ).toBe(metadata.length);
   });
 });
 
@@ -224,6 +322,7 @@ describe('formatTable', () => {
         passed: false,
         events: 300,
         missing: 0,
+        lost: 0,
         duplicated: 50,
         objects: 4,
         secondsToRecover: 6.25,
@@ -232,12 +331,54 @@ describe('formatTable', () => {
         intentsSeen: 1,
         unexpectedExits: ['s01#1 exited with 1'],
         failures: ['50 duplicated events'],
+        notes: ['held one PUT'],
       },
     ]);
     expect(table.split('\n')[0]).toMatch(
-      /^scenario\s+events\s+missing\s+duplicated\s+objects\s+s to recover\s+crashes\s+intents\s+result$/,
+      /^scenario\s+events\s+missing\s+lost\s+duplicated\s+objects\s+s to recover\s+crashes\s+intents\s+result$/,
     );
-    expect(table).toMatch(/01 kill -9\s+300\s+0\s+50\s+4\s+6\.3\s+1\s+1\s+FAIL/);
+    expect(table).toMatch(/01 kill -9\s+300\s+0\s+0\s+50\s+4\s+6\.3\s+1\s+1\s+FAIL/);
     expect(table).toContain('  01: 50 duplicated events');
+    expect(table).toContain('notes:\n  01: held one PUT');
+  });
+});
+
+describe('reportedLosses', () => {
+  const line = (fields: Record<string, unknown>) =>
+    JSON.stringify({ level: 'error', time: '2026-11-27T08:00:00.000Z', ...fields });
+
+  test('reads the ranges of every skipped-loss line and ignores other lines', () => {
+    const log = [
+      line({ level: 'info', msg: 'object stored and committed' }),
+      'not json, mentions DATA LOSS skipped (onDataLoss=skip) in passing',
+      line({
+        lost: [{ partition: 0, from: '300', to: '3100' }],
+        msg: "DATA LOSS skipped (onDataLoss=skip): records of topic 'faults-17' ... Continuing.",
+      }),
+    ].join('\n');
+    expect(reportedLosses(log).map((l) => l.ranges)).toEqual([[{ partition: 0, from: 300n, to: 3100n }]]);
+  });
+
+  test('fails when a skipped loss is logged below error level or without its ranges', () => {
+    const msg = 'DATA LOSS skipped (onDataLoss=skip): records ...';
+    expect(() =>
+      reportedLosses(line({ level: 'warn', lost: [{ partition: 0, from: '1', to: '2' }], msg })),
+    ).toThrow(/^a data loss was logged at level warn, not error: /);
+    expect(() => reportedLosses(line({ lost: [{ partition: 0, from: 1, to: 2 }], msg }))).toThrow(
+      /^a data loss was logged without its ranges as lost: \[\{partition, from, to\}\]: /,
+    );
+  });
+});
+
+describe('recordsLostTotal', () => {
+  test('sums batch_exporter_records_lost_total over its partitions', () => {
+    const metrics = [
+      '# HELP batch_exporter_records_lost_total Offsets removed by retention ...',
+      '# TYPE batch_exporter_records_lost_total counter',
+      'batch_exporter_records_lost_total{partition="0"} 2800',
+      'batch_exporter_records_lost_total{partition="3"} 5',
+      'batch_exporter_records_written_total 9',
+    ].join('\n');
+    expect(recordsLostTotal(metrics)).toBe(2805);
   });
 });
