@@ -4,7 +4,17 @@
  * object stored under its prefix (see local/faults/scenario.ts).
  */
 import { leastPrivilegePolicy } from '../../runtime/config/policy';
-import type { ExporterProcess, MatrixTiming, ScenarioContext, ScenarioSpec } from '../../local/faults';
+import { DEFAULT_MAX_COMMIT_METADATA_BYTES } from '../../runtime/exporter/commit-metadata';
+import {
+  ExporterProcess,
+  MatrixTiming,
+  ScenarioContext,
+  ScenarioSpec,
+  StoredObject,
+  intentBytes,
+  objectRanges,
+  recordsLostTotal,
+} from '../../local/faults';
 
 const seconds = (ms: number) => ms / 1000;
 /** Time for a dead or frozen member to be replaced and its intent completed, as a budget term. */
@@ -67,6 +77,122 @@ async function terminateExpectingZero(context: ScenarioContext, exporter: Export
   context.expect(
     exit.code === 0,
     `${exporter.label} exited with ${exit.code ?? exit.signal} after SIGTERM, not 0: ${exporter.tail()}`,
+  );
+}
+
+/** 16: enough partitions that one interval's batch of one event per partition exceeds the metadata limit. */
+const SPLIT_PARTITIONS = 256;
+/**
+ * 16: small enough that bursts are cut by size, large enough for one event per partition of all 256
+ * partitions (~119 KB) to fit one batch, so that batch is split only by the commit-metadata limit.
+ */
+const SPLIT_MAX_OBJECT_BYTES = 128 * 1024;
+/** 17, 18: more than the local broker keeps of one partition (~5 MB; events are ~460 B). */
+const RETENTION_OVERFLOW_EVENTS = 14_000;
+const SKIP = { BATCH_EXPORTER_ON_DATA_LOSS: 'skip' };
+
+/**
+ * 16: how the stored objects were split. `metadata`: two objects of one batch (same interval start and
+ * part, ascending disjoint partitions, together within maxObjectBytes, so no size cut between them) whose
+ * single intent would not fit the metadata limit. `size`: objects cut at maxObjectBytes (within two lines of it).
+ */
+function splitEvidence(context: ScenarioContext, objects: readonly StoredObject[]) {
+  const positionOf = (id: string) => context.producer.index.positionOf(id);
+  const batchName = (key: string) =>
+    key.slice(0, key.lastIndexOf('---')) + (/(\.\d+)\.jsonl$/.exec(key)?.[1] ?? '');
+  const metadata: string[] = [];
+  for (const a of objects) {
+    for (const b of objects) {
+      if (a === b || batchName(a.key) !== batchName(b.key)) continue;
+      if (Math.max(...a.namedPartitions) >= Math.min(...b.namedPartitions)) continue;
+      if (a.bytes + b.bytes > SPLIT_MAX_OBJECT_BYTES) continue;
+      const together = intentBytes(
+        {
+          ...a,
+          key: a.key.replace(/---[\d-]+/, `---${[...a.namedPartitions, ...b.namedPartitions].join('-')}`),
+        },
+        [...objectRanges(a, positionOf, []), ...objectRanges(b, positionOf, [])],
+      );
+      if (together !== undefined && together > DEFAULT_MAX_COMMIT_METADATA_BYTES) {
+        metadata.push(
+          `${a.namedPartitions.length} + ${b.namedPartitions.length} partitions (one intent: ${together} bytes)`,
+        );
+      }
+    }
+  }
+  const size = objects.filter((o) => o.bytes > SPLIT_MAX_OBJECT_BYTES - 2_048);
+  return { metadata, size };
+}
+
+/**
+ * 17, 18: one exporter stores 300 events and stops (SIGTERM, exit 0); then, while none runs, enough events
+ * that the broker drops records never exported. Returns the first offset still stored.
+ */
+async function fallBehindRetention(context: ScenarioContext): Promise<bigint> {
+  const { producer, services, topic } = context;
+  context.step('starting the exporter');
+  const exporter = await context.startReady();
+  await producer.produce(300);
+  context.step('waiting for the first 300 events to be stored and committed');
+  await context.waitUntilExported();
+  context.step('SIGTERM');
+  await terminateExpectingZero(context, exporter);
+  context.step(`producing ${RETENTION_OVERFLOW_EVENTS} events while no exporter runs`);
+  await producer.produce(RETENTION_OVERFLOW_EVENTS);
+  const [watermarks] = await services.admin.fetchTopicOffsets(topic);
+  const low = BigInt(watermarks.low);
+  context.expect(low > 300n, `retention removed nothing: the low watermark is ${low}, not beyond 300`);
+  return low;
+}
+
+/** 17, 18: a restart with onDataLoss=skip reports exactly `[300, low)` lost, logs it and counts it. */
+async function resumeSkipping(context: ScenarioContext, low: bigint): Promise<void> {
+  context.step('restarting with BATCH_EXPORTER_ON_DATA_LOSS=skip');
+  const exporter = await context.startReady({ environment: SKIP });
+  context.step('waiting for every event still stored to be stored and committed');
+  await context.waitUntilExported();
+  const reported = context.lostRanges().map((r) => `p${r.partition} [${r.from},${r.to})`);
+  context.expect(
+    reported.join(' ') === `p0 [300,${low})`,
+    `the exporter reported lost ${reported.join(' ') || 'nothing'}, expected p0 [300,${low})`,
+  );
+  const counted = recordsLostTotal(await exporter.metrics());
+  context.expect(
+    counted === Number(low - 300n),
+    `batch_exporter_records_lost_total is ${counted}, expected ${low - 300n}`,
+  );
+  context.note(`reported lost p0 [300,${low}); batch_exporter_records_lost_total ${counted}`);
+}
+
+/** 18: the committed offset and metadata of partition 0, to show a failed start moved nothing. */
+async function committedState(context: ScenarioContext): Promise<string> {
+  const [offsets] = await context.services.admin.fetchOffsets({
+    groupId: context.groupId,
+    topics: [context.topic],
+  });
+  const [partition] = offsets.partitions;
+  return `offset ${partition.offset} metadata ${partition.metadata ?? ''}`;
+}
+
+/** 18: an exporter started without the skip option must stop with exit 1 naming the loss and the way on. */
+async function startExpectingDataLossExit(context: ScenarioContext, attempt: number): Promise<void> {
+  const exporter = await context.fleet.start({ expectExit: true });
+  let timer: NodeJS.Timeout | undefined;
+  const exit = await Promise.race([
+    exporter.exited,
+    new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 60_000))),
+  ]);
+  clearTimeout(timer);
+  if (exit === undefined) {
+    context.expect(false, `start ${attempt} without skip did not exit within 60 s: ${exporter.tail()}`);
+    await context.fleet.kill(exporter);
+    return;
+  }
+  const log = exporter.log();
+  context.expect(
+    exit.code === 1 && log.includes('DATA LOSS') && log.includes('BATCH_EXPORTER_ON_DATA_LOSS=skip'),
+    `start ${attempt} without skip exited with ${exit.code ?? exit.signal}, expected 1 with "DATA LOSS" and ` +
+      `"BATCH_EXPORTER_ON_DATA_LOSS=skip" in its log: ${exporter.tail()}`,
   );
 }
 
@@ -386,6 +512,90 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
       await producer.produce(150);
       context.step('waiting for every event to be stored and committed');
       await context.waitUntilExported();
+    },
+  },
+  {
+    id: '16',
+    title: 'objects split at maxObjectBytes and by the commit-metadata limit, kill -9 between put and commit',
+    partitions: SPLIT_PARTITIONS,
+    environment: { BATCH_EXPORTER_MAX_OBJECT_BYTES: String(SPLIT_MAX_OBJECT_BYTES) },
+    budgetSeconds: (t) => 60 + takeover(t),
+    run: async (context) => {
+      const { fleet, producer, proxy, services, prefix, catalog } = context;
+      context.step('starting the exporter');
+      const exporter = await context.startReady();
+      // Only the large object of a batch split by the metadata limit lists 200 partitions or more.
+      const largeObject = new RegExp(
+        `^/${services.bucket}/${prefix}/\\d{4}-[^/]*---(?:\\d+-){199,}\\d+(?:\\.\\d+)?\\.jsonl`,
+      );
+      const since = proxy.stats().faulted;
+      proxy.inject({ fault: { kind: 'lose-response' }, count: 1, method: 'PUT', path: largeObject });
+      proxy.inject({ fault: { kind: 'hang' }, count: 1, method: 'PUT', path: largeObject });
+      // One event per partition fits one batch; a round that straddles an interval end is not split by the
+      // limit (each half fits), so rounds go on until the large object's PUT was stored and its retry held.
+      for (let round = 1; proxy.stats().faulted - since < 2; round++) {
+        if (round > 6) throw new Error('no object of 200 partitions or more after 6 rounds');
+        context.step(`producing one event per partition (round ${round})`);
+        await producer.produce(SPLIT_PARTITIONS);
+        const deadline = Date.now() + 4_000;
+        while (proxy.stats().faulted - since < 2 && Date.now() < deadline) await context.sleep(50);
+      }
+      context.step('kill -9 between the put of the large object and its commit');
+      await fleet.kill(exporter);
+      context.step('producing four events per partition while it is down (cut by size on restart)');
+      await producer.produce(4 * SPLIT_PARTITIONS);
+      context.faultLifted();
+      context.step('restarting the exporter');
+      await context.startReady();
+      context.step('waiting for every event to be stored and committed');
+      await context.waitUntilExported();
+      await catalog.refresh();
+      const objects = catalog.all();
+      const split = splitEvidence(context, objects);
+      context.expect(split.metadata.length > 0, 'no batch was split by the commit-metadata limit');
+      context.expect(split.size.length > 0, `no object was cut at maxObjectBytes ${SPLIT_MAX_OBJECT_BYTES}`);
+      const counts = objects.map((o) => o.namedPartitions.length).sort((a, b) => b - a);
+      context.note(
+        `split by the metadata limit: ${split.metadata.join('; ') || 'none'}; cut at maxObjectBytes: ` +
+          `${split.size.length} objects (${split.size.map((o) => o.bytes).join(', ')} bytes); partitions per ` +
+          `object: ${counts.join(',')}`,
+      );
+    },
+  },
+  {
+    id: '17',
+    title: 'retention removes records while the exporter is down, onDataLoss=skip',
+    partitions: 1,
+    expectsLoss: true,
+    budgetSeconds: (t) => 60 + takeover(t),
+    run: async (context) => {
+      const low = await fallBehindRetention(context);
+      context.faultLifted();
+      await resumeSkipping(context, low);
+    },
+  },
+  {
+    id: '18',
+    title: 'retention loss with the default onDataLoss=fail: exit 1 twice, then skip',
+    partitions: 1,
+    expectsLoss: true,
+    budgetSeconds: (t) => 90 + takeover(t),
+    run: async (context) => {
+      const low = await fallBehindRetention(context);
+      const before = await committedState(context);
+      await context.monitor.faultWindow(async () => {
+        for (const attempt of [1, 2]) {
+          context.step(`start ${attempt} without skip: must exit 1 and commit nothing`);
+          await startExpectingDataLossExit(context, attempt);
+          const after = await committedState(context);
+          context.expect(
+            after === before,
+            `start ${attempt} without skip moved the committed state from ${before} to ${after}`,
+          );
+        }
+      });
+      context.faultLifted();
+      await resumeSkipping(context, low);
     },
   },
 ];
