@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DataLossPolicy } from '../config/types';
-import { ConsumedRecord, DataLossError, GroupConsumer, OffsetRange, RangeReader } from '../kafka/consumer';
+import { DataLossError, GroupConsumer, OffsetRange, RangeReader } from '../kafka/consumer';
 import { encodeRecordContent } from '../format/jsonl';
 import { LineBuffer } from '../format/line-buffer';
 import type { ExporterMetrics } from '../observability/metrics';
@@ -282,22 +282,16 @@ export class OffsetManager {
     owned: ReadonlySet<number>,
     onProgress: () => Promise<void>,
   ): Promise<FlushOutcome> {
-    const { logger, topic } = this.options;
+    const { logger } = this.options;
     logger.warn(
       { key: intent.key, ranges: intent.ranges },
       'completing an object recorded before a crash or rebalance',
     );
-    const records = await this.readRecorded(intent, onProgress);
-    const valid = new LineBuffer();
-    const invalid = new LineBuffer();
-    for (const range of [...intent.ranges].sort((a, b) => a.partition - b.partition)) {
-      for (const record of records.get(range.partition) ?? ([] as ConsumedRecord[])) {
-        // The same encoder as the batcher's, so the rebuilt object is byte-identical.
-        const encoded = encodeRecordContent(topic, range.partition, record);
-        (encoded.valid ? valid : invalid).appendLine(encoded.content);
-      }
-    }
-    await this.putObjects(intent.key, [valid], [invalid], onProgress);
+    const lines = await this.readRecorded(intent, onProgress);
+    const ordered = [...lines.entries()].sort(([a], [b]) => a - b).map(([, buffers]) => buffers);
+    const valid = ordered.map((buffers) => buffers.valid);
+    const invalid = ordered.map((buffers) => buffers.invalid);
+    await this.putObjects(intent.key, valid, invalid, onProgress);
     const mark = encodeMark(intent);
     const mine = intent.ranges.filter((r) => owned.has(r.partition));
     const endCommit = mine.map((r) => ({ partition: r.partition, offset: r.to, metadata: mark }));
@@ -307,7 +301,7 @@ export class OffsetManager {
       this.marks.set(range.partition, intent);
     }
     this.options.metrics?.objectRecovered();
-    this.options.metrics?.eventsExported(valid.lines, invalid.lines);
+    this.options.metrics?.eventsExported(sumLines(valid), sumLines(invalid));
     logger.warn(
       { key: intent.key, partitions: mine.map((r) => r.partition) },
       'recorded object completed and committed',
@@ -316,19 +310,35 @@ export class OffsetManager {
   }
 
   /**
-   * The records of an intent's ranges. Under `skip`, ranges that retention shortened are read as far as
-   * they are still stored (retention removes from the start, and may advance during the read, hence the loop).
+   * The lines of an intent's ranges, per partition, encoded as the records arrive (only the object is held,
+   * never its records too). Under `skip`, ranges that retention shortened are read as far as they are still
+   * stored (retention removes from the start, and may advance during the read, hence the loop).
    */
   private async readRecorded(
     intent: ObjectIntent,
     onProgress: () => Promise<void>,
-  ): Promise<Map<number, ConsumedRecord[]>> {
-    const { reader, consumer } = this.options;
+  ): Promise<Map<number, PartitionLines>> {
+    const { reader, consumer, topic } = this.options;
     let ranges = intent.ranges;
     for (let attempt = 1; ; attempt++) {
-      if (ranges.length === 0) return new Map();
+      const lines = new Map<number, PartitionLines>(
+        ranges.map((r) => [r.partition, { valid: new LineBuffer(), invalid: new LineBuffer() }]),
+      );
+      if (ranges.length === 0) return lines;
       try {
-        return await reader.read(ranges, onProgress);
+        await reader.read(
+          ranges,
+          (partition, records) => {
+            const buffers = lines.get(partition)!;
+            for (const record of records) {
+              // The same encoder as the batcher's, so the rebuilt object is byte-identical.
+              const encoded = encodeRecordContent(topic, partition, record);
+              (encoded.valid ? buffers.valid : buffers.invalid).appendLine(encoded.content);
+            }
+          },
+          onProgress,
+        );
+        return lines;
       } catch (error) {
         if (!(error instanceof DataLossError)) throw error;
         if (this.onDataLoss === 'fail' || attempt === MAX_SKIP_READ_ATTEMPTS) {
@@ -430,6 +440,12 @@ export class OffsetManager {
 }
 
 const MAX_SKIP_READ_ATTEMPTS = 5;
+
+/** One partition's lines of an object being rebuilt. */
+interface PartitionLines {
+  readonly valid: LineBuffer;
+  readonly invalid: LineBuffer;
+}
 
 function describeRanges(ranges: readonly OffsetRange[]): string {
   return ranges.map((r) => `partition ${r.partition} [${r.from}, ${r.to})`).join('; ');

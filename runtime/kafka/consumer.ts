@@ -102,13 +102,17 @@ export interface OffsetRange {
 /** Reads exact ranges of any partitions of the topic, whoever owns them in the group. */
 export interface RangeReader {
   /**
-   * Resolves with the records of each range, in offset order. `onProgress` is called after each fetched
-   * batch (a unit of work, e.g. to heartbeat). Throws {@link DataLossError} when a range is no longer stored.
+   * Hands the records of each range to `onRecords` as they are fetched: per partition in offset order,
+   * each record once, nothing outside the ranges (so the caller holds what it keeps, not the reader).
+   * `onProgress` is called after each fetched batch (a unit of work, e.g. to heartbeat). Rejects with
+   * {@link DataLossError} when a range is no longer stored, also when that is found only after some of its
+   * records were handed over.
    */
   read(
     ranges: readonly OffsetRange[],
+    onRecords: (partition: number, records: readonly ConsumedRecord[]) => void,
     onProgress?: () => Promise<void>,
-  ): Promise<Map<number, ConsumedRecord[]>>;
+  ): Promise<void>;
 }
 
 /** Records the exporter needs were removed (retention) before they were stored. */

@@ -293,22 +293,26 @@ class KafkaJsRangeReader implements RangeReader {
 
   async read(
     ranges: readonly OffsetRange[],
+    onRecords: (partition: number, records: readonly ConsumedRecord[]) => void,
     onProgress?: () => Promise<void>,
-  ): Promise<Map<number, ConsumedRecord[]>> {
+  ): Promise<void> {
     const { topic, logger } = this.options;
-    const result = new Map<number, ConsumedRecord[]>(ranges.map((r) => [r.partition, []]));
     const pending = new Map(ranges.filter((r) => BigInt(r.from) < BigInt(r.to)).map((r) => [r.partition, r]));
-    if (pending.size === 0) return result;
+    if (pending.size === 0) return;
     await this.checkStillStored([...pending.values()]);
     /** Per partition: where its next fetch should start, and where the first jump past that started. */
     const nextFetch = new Map([...pending.values()].map((r) => [r.partition, BigInt(r.from)]));
     const jumps = new Map<number, string>();
+    /** Per partition: the offset after the last record handed over (a batch may be delivered again). */
+    const handedTo = new Map([...pending.values()].map((r) => [r.partition, BigInt(r.from)]));
 
     const consumer = this.client.consumer({
       groupId: `${this.options.kafka.groupId}.recovery.${randomUUID()}`,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 1_000,
+      maxBytesPerPartition: this.options.maxBytesPerPartition ?? DEFAULT_MAX_BYTES_PER_PARTITION,
+      maxBytes: this.options.maxBytes ?? DEFAULT_MAX_BYTES,
       retry: { retries: 5 },
     });
     try {
@@ -328,21 +332,23 @@ class KafkaJsRangeReader implements RangeReader {
             eachBatch: async ({ batch, isStale }) => {
               const range = pending.get(batch.partition);
               if (range === undefined || isStale()) return;
-              const from = BigInt(range.from);
               const to = BigInt(range.to);
               const fetched = BigInt((batch as Batch & { fetchedOffset: string }).fetchedOffset);
               const expected = nextFetch.get(batch.partition)!;
               if (fetched > expected && !jumps.has(batch.partition))
                 jumps.set(batch.partition, String(expected));
               if (fetched >= expected) nextFetch.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
-              const records = result.get(batch.partition)!;
+              let next = handedTo.get(batch.partition)!;
+              const records: ConsumedRecord[] = [];
               for (const message of batch.messages) {
                 const offset = BigInt(message.offset);
-                if (offset >= from && offset < to) {
-                  const last = records.length === 0 ? from - 1n : BigInt(records[records.length - 1].offset);
-                  if (offset > last) records.push(toRecord(message));
+                if (offset >= next && offset < to) {
+                  records.push(toRecord(message));
+                  next = offset + 1n;
                 }
               }
+              handedTo.set(batch.partition, next);
+              if (records.length > 0) onRecords(batch.partition, records);
               if (BigInt(batch.lastOffset()) + 1n >= to) {
                 pending.delete(batch.partition);
                 consumer.pause([{ topic, partitions: [batch.partition] }]);
@@ -368,7 +374,6 @@ class KafkaJsRangeReader implements RangeReader {
         })),
       );
     }
-    return result;
   }
 
   private async checkStillStored(ranges: readonly OffsetRange[]): Promise<void> {

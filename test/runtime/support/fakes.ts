@@ -127,8 +127,9 @@ export class FakeRangeReader implements RangeReader {
 
   async read(
     ranges: readonly OffsetRange[],
+    onRecords: (partition: number, records: readonly ConsumedRecord[]) => void,
     onProgress?: () => Promise<void>,
-  ): Promise<Map<number, ConsumedRecord[]>> {
+  ): Promise<void> {
     this.reads.push([...ranges]);
     const lost = ranges.filter((r) => BigInt(this.low.get(r.partition) ?? '0') > BigInt(r.from));
     if (lost.length > 0) {
@@ -137,15 +138,18 @@ export class FakeRangeReader implements RangeReader {
         lost,
       );
     }
-    const result = new Map<number, ConsumedRecord[]>();
-    for (const range of ranges) {
-      result.set(
-        range.partition,
-        (this.topic.partitions.get(range.partition) ?? []).slice(Number(range.from), Number(range.to)),
-      );
+    // Partitions interleaved, one record at a time, as fetches from several partitions arrive.
+    const queues = ranges.map((range) => ({
+      partition: range.partition,
+      records: (this.topic.partitions.get(range.partition) ?? []).slice(Number(range.from), Number(range.to)),
+    }));
+    while (queues.some((q) => q.records.length > 0)) {
+      for (const queue of queues) {
+        const record = queue.records.shift();
+        if (record !== undefined) onRecords(queue.partition, [record]);
+      }
       await onProgress?.();
     }
-    return result;
   }
 }
 
