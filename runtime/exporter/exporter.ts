@@ -101,7 +101,12 @@ class Exporter {
     private readonly config: ExporterConfig,
     private readonly deps: ExporterDeps,
   ) {
-    this.logger = deps.logger.child({ component: 'exporter', exporter: config.exporterName });
+    // The service's logger already names the exporter in every line; pino would repeat a key bound twice.
+    const named = deps.logger.bindings().exporter !== undefined;
+    this.logger = deps.logger.child({
+      component: 'exporter',
+      ...(named ? {} : { exporter: config.exporterName }),
+    });
     this.clock = deps.clock ?? systemClock;
     this.metrics = new ExporterMetrics(deps.registry ?? new Registry(), this.logger);
     this.namer = new ObjectNamer(config.stream.name, config.pathPrefix);

@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 export function pinoLogCreator(logger: Logger): logCreator {
   return () =>
     ({ level, log }) => {
-      const { message, ...extra } = log;
-      const child = { component: 'kafkajs', ...extra };
+      // kafkajs names itself in `logger: "kafkajs"`; a `component` here would repeat the logger's own.
+      const { message, ...child } = log;
       switch (level) {
         case logLevel.ERROR:
         case logLevel.NOTHING:

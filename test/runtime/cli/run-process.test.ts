@@ -6,6 +6,7 @@ import { clickstreamEvent } from '../../../local/clickstream';
 import { projectRoot } from '../../../local/project-root';
 import { ENTRYPOINT } from '../../../runtime/image';
 import { builtCli } from './spawn-cli';
+import { repeatedKeys } from '../support/json-keys';
 
 const CANARY = 'CANARY-process-99887766aabb';
 const BUCKET = 'run-process';
@@ -131,6 +132,13 @@ describe('the image entrypoint (batch-exporter run) as a process', () => {
       .split('\n')
       .map((line) => JSON.parse(line).msg as string);
     expect(messages).toEqual(expect.arrayContaining(['starting batch exporter', 'stopped cleanly']));
+    // Every line is portable JSON: no key twice (pino repeats a key bound by a parent and a child logger).
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .filter((line) => repeatedKeys(line).length > 0),
+    ).toEqual([]);
     expect(stdout + stderr).not.toContain(CANARY);
   });
 
