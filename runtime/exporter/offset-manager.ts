@@ -38,7 +38,8 @@ import { ObjectNamer } from './object-namer';
  * end offsets of the partitions this member owns are committed. Only then does new data flow.
  *
  * Limits, handled loudly: an object holds at most as many partitions as fit one intent into the broker's
- * commit metadata limit (`offset.metadata.max.bytes`, 4096 by default). Records removed by retention
+ * commit metadata limit (`offset.metadata.max.bytes`, 4096 by default) and its key (which lists them) into
+ * S3's 1024 bytes. Records removed by retention
  * before they were stored are data loss, found at assignment (committed offset below the low watermark),
  * while completing an intent (a recorded range no longer stored) and while consuming (the consumer jumped
  * ahead, see {@link OffsetManager.findLoss}). With `onDataLoss` `fail` (the default) each raises a
@@ -235,10 +236,7 @@ export class OffsetManager {
     let group: PartitionSlice[] = [];
     for (const slice of snapshot.slices) {
       const candidate = [...group, slice];
-      if (
-        group.length > 0 &&
-        metadataBytes(encodeIntent(this.intentFor(snapshot.intervalStart, candidate))) > this.maxMetadataBytes
-      ) {
+      if (group.length > 0 && this.tooLarge(this.intentFor(snapshot.intervalStart, candidate))) {
         objects.push({ intent: this.intentFor(snapshot.intervalStart, group), slices: group });
         group = [slice];
       } else {
@@ -256,8 +254,23 @@ export class OffsetManager {
             'shorten the path prefix or the stream name, or raise offset.metadata.max.bytes on the brokers.',
         );
       }
+      const keyBytes = longestKeyBytes(object.intent.key, this.options.namer);
+      if (keyBytes > MAX_S3_KEY_BYTES) {
+        throw new Error(
+          `the key of object '${object.intent.key}' (or its _invalid/ sibling) is ${keyBytes} bytes, more than ` +
+            `S3's limit of ${MAX_S3_KEY_BYTES} even for a single partition: shorten the path prefix or the stream name.`,
+        );
+      }
     }
     return objects;
+  }
+
+  /** An object's intent must fit the broker's commit metadata, and its key (which lists every partition) S3's. */
+  private tooLarge(intent: ObjectIntent): boolean {
+    return (
+      metadataBytes(encodeIntent(intent)) > this.maxMetadataBytes ||
+      longestKeyBytes(intent.key, this.options.namer) > MAX_S3_KEY_BYTES
+    );
   }
 
   private intentFor(intervalStart: number, slices: readonly PartitionSlice[]): ObjectIntent {
@@ -440,6 +453,14 @@ export class OffsetManager {
 }
 
 const MAX_SKIP_READ_ATTEMPTS = 5;
+
+/** S3 refuses longer keys (KeyTooLongError). */
+const MAX_S3_KEY_BYTES = 1024;
+
+/** Bytes of the longer of a data key and its `_invalid/` sibling. */
+function longestKeyBytes(key: string, namer: ObjectNamer): number {
+  return Buffer.byteLength(namer.invalidKeyFor(key));
+}
 
 /** One partition's lines of an object being rebuilt. */
 interface PartitionLines {

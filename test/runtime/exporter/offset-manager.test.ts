@@ -24,6 +24,8 @@ interface SetupOptions {
   readonly records?: number;
   readonly maxCommitMetadataBytes?: number;
   readonly onDataLoss?: DataLossPolicy;
+  /** @default 'pre' */
+  readonly pathPrefix?: string;
 }
 
 function setup(options: SetupOptions = {}) {
@@ -42,7 +44,7 @@ function setup(options: SetupOptions = {}) {
       consumer,
       reader,
       store,
-      namer: new ObjectNamer('s', 'pre'),
+      namer: new ObjectNamer('s', options.pathPrefix ?? 'pre'),
       topic: 'topic',
       includeExistingEvents: true,
       logger: logs.logger,
@@ -167,6 +169,33 @@ describe('OffsetManager', () => {
       /---([\d-]+)\.jsonl$/.exec(k)![1].split('-'),
     );
     expect(partitionsInKeys.sort()).toEqual(['0', '1', '2', '3', '4', '5']);
+  });
+
+  test("splits a batch into objects whose keys, which list their partitions, fit S3's 1024 bytes", async () => {
+    const pathPrefix = 'p'.repeat(800);
+    const { topic, store, manager } = setup({ partitions: 100, records: 1, pathPrefix });
+    const offsets = manager();
+    const all = Array.from({ length: 100 }, (_, p) => p);
+    const positions = (await offsets.assign(all, noProgress)) as Map<number, string>;
+    await expect(offsets.flush(snapshotOf(topic, positions), noProgress)).resolves.toBe('stored');
+    const keys = [...store.objects.keys()];
+    expect(keys.length).toBeGreaterThan(1);
+    for (const key of keys) {
+      expect(Buffer.byteLength(key.replace(`${pathPrefix}/`, `${pathPrefix}/_invalid/`))).toBeLessThanOrEqual(
+        1024,
+      );
+    }
+    const partitionsInKeys = keys.flatMap((k) => /---([\d-]+)\.jsonl$/.exec(k)![1].split('-').map(Number));
+    expect(partitionsInKeys.sort((a, b) => a - b)).toEqual(all);
+  });
+
+  test('fails naming the key when not even one partition fits S3 key length limit', async () => {
+    const { topic, manager } = setup({ partitions: 1, pathPrefix: 'p'.repeat(1000) });
+    const offsets = manager();
+    const positions = (await offsets.assign([0], noProgress)) as Map<number, string>;
+    await expect(offsets.flush(snapshotOf(topic, positions), noProgress)).rejects.toThrow(
+      /\(or its _invalid\/ sibling\) is 10\d\d bytes, more than S3's limit of 1024 even for a single partition: shorten the path prefix or the stream name\./,
+    );
   });
 
   test('fails when a single partition intent cannot fit the metadata limit', async () => {
