@@ -262,17 +262,13 @@ export function validateExporterProps(path: string, props: BatchExporterProps): 
     }
   }
   const auth = stream.auth ?? {};
-  if (
-    auth.saslMechanism !== undefined &&
-    !(SASL_MECHANISMS as readonly string[]).includes(auth.saslMechanism)
-  ) {
-    problems.add(
-      'stream.auth.saslMechanism',
-      auth.saslMechanism,
-      'is not a supported SASL mechanism',
-      `use one of ${SASL_MECHANISMS.join(', ')}`,
-    );
-  }
+  checkOneOf(
+    problems,
+    'stream.auth.saslMechanism',
+    auth.saslMechanism,
+    SASL_MECHANISMS,
+    'a supported SASL mechanism',
+  );
   const needsPassword = auth.saslMechanism === 'plain' || auth.saslMechanism?.startsWith('scram-');
   if (needsPassword && (auth.username === undefined || auth.passwordSecretArn === undefined)) {
     problems.add(
@@ -366,20 +362,8 @@ export function validateExporterProps(path: string, props: BatchExporterProps): 
       `use one of ${LOG_RETENTION_VALUES.join(', ')}`,
     );
   }
-  if (props.logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(props.logLevel)) {
-    problems.add('logLevel', props.logLevel, 'is not a log level', `use one of ${LOG_LEVELS.join(', ')}`);
-  }
-  if (
-    props.onDataLoss !== undefined &&
-    !(DATA_LOSS_POLICIES as readonly string[]).includes(props.onDataLoss)
-  ) {
-    problems.add(
-      'onDataLoss',
-      props.onDataLoss,
-      'is not a data-loss policy',
-      `use one of ${DATA_LOSS_POLICIES.join(', ')}`,
-    );
-  }
+  checkOneOf(problems, 'logLevel', props.logLevel, LOG_LEVELS, 'a log level');
+  checkOneOf(problems, 'onDataLoss', props.onDataLoss, DATA_LOSS_POLICIES, 'a data-loss policy');
   const network = props.network;
   if (network === undefined) {
     problems.add(
@@ -442,6 +426,19 @@ export function validateExporterProps(path: string, props: BatchExporterProps): 
 export function withinPrefix(prefix: string, sinkPrefix: string | undefined): boolean {
   if (sinkPrefix === undefined) return true;
   return prefix === sinkPrefix || prefix.startsWith(`${sinkPrefix}/`);
+}
+
+/** A string prop that must be one of `allowed` (props typed as a union can still get anything from JS). */
+function checkOneOf(
+  problems: PropProblems,
+  prop: string,
+  value: string | undefined,
+  allowed: readonly string[],
+  what: string,
+): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    problems.add(prop, value, `is not ${what}`, `use one of ${allowed.join(', ')}`);
+  }
 }
 
 function range(from: number, to: number, step: number): number[] {

@@ -1,9 +1,4 @@
-const SPACE = 0x20;
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+import { BACKSLASH, CR, LF, QUOTE, SPACE, TAB } from './json-bytes';
 
 /**
  * Removes the insignificant whitespace of a valid JSON text, keeping every other byte as it was.

@@ -1,9 +1,5 @@
-const SPACE = 0x20;
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+import { BACKSLASH, CR, LF, QUOTE, SPACE, TAB } from './json-bytes';
+
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const MINUS = 0x2d;

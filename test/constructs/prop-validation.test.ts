@@ -149,6 +149,16 @@ const CASES: Array<[string, (stack: TerraformStack) => unknown, string]> = [
     "interval: 5000 is not a whole number of seconds from 1 to 3600. Fix: use e.g. 60 (the seed's default).",
   ],
   [
+    'BatchExporter with an unknown log level',
+    exporter({ logLevel: 'verbose' as 'debug' }),
+    'logLevel: "verbose" is not a log level. Fix: use one of fatal, error, warn, info, debug, trace.',
+  ],
+  [
+    'BatchExporter with an unknown SASL mechanism',
+    exporter({ stream: { ...DEMO_STREAM, auth: { saslMechanism: 'gssapi' as 'plain', username: 'u' } } }),
+    'stream.auth.saslMechanism: "gssapi" is not a supported SASL mechanism. Fix: use one of plain, scram-sha-256, scram-sha-512, aws-msk-iam.',
+  ],
+  [
     'BatchExporter with an unknown data-loss policy',
     exporter({ onDataLoss: 'ignore' as 'skip' }),
     'onDataLoss: "ignore" is not a data-loss policy. Fix: use one of fail, skip.',
