@@ -7,6 +7,7 @@ import {
   SASL_MECHANISMS,
 } from '../../runtime/config/schema';
 import { PATH_PREFIX_RULE, pathPrefixProblems } from '../../runtime/config/rules';
+import { MAX_S3_KEY_BYTES, keyLengthExcess } from '../../runtime/exporter/object-namer';
 import { DataLossPolicy, LogLevel, SaslMechanism } from '../../runtime/config/types';
 import { isKnown, PropProblems } from '../core/problems';
 import { ISink } from '../sink/s3-sink';
@@ -406,6 +407,25 @@ export function validateExporterProps(path: string, props: BatchExporterProps): 
         props.pathPrefix,
         `is outside the sink's prefix "${sink.prefix}", which its credentials may not write to`,
         `use "${sink.prefix}" or a path below it like "${sink.prefix}/${props.pathPrefix}"`,
+      );
+    }
+  }
+
+  if (
+    typeof pathPrefix === 'string' &&
+    isKnown(pathPrefix) &&
+    pathPrefixProblems(pathPrefix).length === 0 &&
+    typeof stream.name === 'string' &&
+    isKnown(stream.name)
+  ) {
+    const excess = keyLengthExcess(stream.name, pathPrefix);
+    if (excess > 0) {
+      problems.add(
+        props.pathPrefix === undefined ? "pathPrefix (default: the sink's prefix)" : 'pathPrefix',
+        pathPrefix,
+        `with stream.name "${stream.name}" makes object keys of up to ${MAX_S3_KEY_BYTES + excess} bytes, ` +
+          `more than S3's ${MAX_S3_KEY_BYTES}`,
+        `shorten the path prefix or the stream name by at least ${excess} characters together`,
       );
     }
   }

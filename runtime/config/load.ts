@@ -9,6 +9,7 @@ import { parseAccessKeyJson, readAccessKeyFile } from './credentials-file';
 import { ENVIRONMENT, ENVIRONMENT_PREFIX, EnvironmentKey, KNOWN_ENVIRONMENT } from './environment';
 import { ConfigProblem, jsonSyntaxLocation, problem } from './problems';
 import { displayValue } from './redact';
+import { MAX_S3_KEY_BYTES, keyLengthExcess } from '../exporter/object-namer';
 import { BUCKET_NAME_PATTERN, bucketNameProblems, pathPrefixProblems } from './rules';
 import {
   CONFIG_SCHEMA,
@@ -442,6 +443,28 @@ function bucketRuleProblems(input: ExporterConfigInput, assembly: InputAssembly)
   ];
 }
 
+/** Object keys name the prefix and the stream: together they must leave room within S3's key limit. */
+function keyLengthProblems(input: ExporterConfigInput, assembly: InputAssembly): ConfigProblem[] {
+  const name = input.stream?.name;
+  const prefix = input.pathPrefix;
+  const namePattern = new RegExp(CONFIG_SCHEMA.properties.stream.properties.name.pattern, 'u');
+  if (typeof name !== 'string' || !namePattern.test(name)) return [];
+  if (prefix !== undefined && (typeof prefix !== 'string' || pathPrefixProblems(prefix).length > 0))
+    return [];
+  const excess = keyLengthExcess(name, prefix);
+  if (excess === 0) return [];
+  return [
+    problem({
+      field: 'pathPrefix',
+      source: assembly.sourceOf('pathPrefix'),
+      problem:
+        `is ${prefix!.length} characters, which with stream.name (${name.length} characters) makes object keys ` +
+        `of up to ${MAX_S3_KEY_BYTES + excess} bytes, more than S3's ${MAX_S3_KEY_BYTES}`,
+      fix: `shorten the path prefix or the stream name by at least ${excess} characters together`,
+    }),
+  ];
+}
+
 /** kafkajs needs heartbeats well inside the session timeout, or every member looks dead. */
 function timingProblems(input: ExporterConfigInput, assembly: InputAssembly): ConfigProblem[] {
   const heartbeat = input.kafka?.heartbeatIntervalMs;
@@ -603,6 +626,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): L
     ...bucketRuleProblems(input, assembly),
     ...saslProblems(input, assembly, env),
     ...timingProblems(input, assembly),
+    ...keyLengthProblems(input, assembly),
   ];
   const { credentials, problems: credentialProblems } = sinkCredentials(input, assembly, env);
   problems.push(...credentialProblems);

@@ -14,6 +14,24 @@ export interface ObjectName {
   readonly part: number;
 }
 
+/** S3 refuses longer keys (KeyTooLongError). */
+export const MAX_S3_KEY_BYTES = 1024;
+
+/**
+ * By how many bytes the keys of a stream name and path prefix overshoot S3's limit even for an object of one
+ * partition (numbered up to 99999, part up to 999): 0 when they fit. Objects of many partitions are split
+ * further at write time, since their keys list every partition.
+ */
+export function keyLengthExcess(streamName: string, pathPrefix: string | undefined): number {
+  const namer = new ObjectNamer(streamName, pathPrefix);
+  const longest = namer.invalidKey({
+    intervalStart: Date.UTC(9999, 11, 31, 23, 59, 59),
+    partitions: [99_999],
+    part: 999,
+  });
+  return Math.max(0, Buffer.byteLength(longest) - MAX_S3_KEY_BYTES);
+}
+
 export class ObjectNamer {
   /** `''` or `<prefix>/`. */
   private readonly prefix: string;

@@ -15,7 +15,7 @@ import {
   encodeMark,
   metadataBytes,
 } from './commit-metadata';
-import { ObjectNamer } from './object-namer';
+import { MAX_S3_KEY_BYTES, ObjectNamer } from './object-namer';
 
 /**
  * Exactly-once delivery of records to objects, with only `s3:PutObject` (create-only) and Kafka's committed
@@ -453,9 +453,6 @@ export class OffsetManager {
 }
 
 const MAX_SKIP_READ_ATTEMPTS = 5;
-
-/** S3 refuses longer keys (KeyTooLongError). */
-const MAX_S3_KEY_BYTES = 1024;
 
 /** Bytes of the longer of a data key and its `_invalid/` sibling. */
 function longestKeyBytes(key: string, namer: ObjectNamer): number {

@@ -45,6 +45,18 @@ function exporter(props: Partial<BatchExporterProps>) {
   };
 }
 
+/** A sink prefix of 887 characters and a stream name of 100: keys of up to 1042 bytes. */
+function exporterWithLongKeys(stack: TerraformStack) {
+  const w = new SinkWriter(stack, 'Writer', { bucket: bucketOf(stack), prefix: `events/${'a'.repeat(880)}` });
+  const s = new S3Sink(stack, 'Sink', { name: 's3', writer: w, validateOnDeploy: false });
+  new BatchExporter(stack, 'Exporter', {
+    stream: { ...DEMO_STREAM, name: 's'.repeat(100) },
+    sink: s,
+    image: ExporterImage.fromRegistry(DEMO_IMAGE_URI),
+    network: DEMO_NETWORK,
+  });
+}
+
 function errorOf(build: (stack: TerraformStack) => unknown): string {
   try {
     synthStack((stack) => {
@@ -147,6 +159,17 @@ const CASES: Array<[string, (stack: TerraformStack) => unknown, string]> = [
     'BatchExporter with an interval above an hour',
     exporter({ interval: 5000 }),
     "interval: 5000 is not a whole number of seconds from 1 to 3600. Fix: use e.g. 60 (the seed's default).",
+  ],
+  [
+    'BatchExporter whose prefix and stream name leave no room for object keys',
+    exporterWithLongKeys,
+    `pathPrefix (default: the sink's prefix): "events/aaaa`,
+  ],
+  [
+    'BatchExporter whose prefix and stream name leave no room for object keys (the reason)',
+    exporterWithLongKeys,
+    `with stream.name "${'s'.repeat(100)}" makes object keys of up to 1042 bytes, more than S3's 1024. ` +
+      'Fix: shorten the path prefix or the stream name by at least 18 characters together.',
   ],
   [
     'BatchExporter with an unknown log level',

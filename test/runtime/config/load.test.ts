@@ -90,6 +90,23 @@ describe('loadConfig', () => {
     });
   });
 
+  test('fails when the path prefix and stream name leave no room for object keys within S3 limit', () => {
+    const prefix = `exports/${'a'.repeat(880)}`;
+    expect(
+      messages(
+        loadConfig({
+          ...MINIMAL,
+          [ENVIRONMENT.pathPrefix]: prefix,
+          [ENVIRONMENT.streamName]: 's'.repeat(100),
+        }),
+      ),
+    ).toEqual([
+      'pathPrefix (BATCH_EXPORTER_PATH_PREFIX) is 888 characters, which with stream.name (100 characters) ' +
+        "makes object keys of up to 1043 bytes, more than S3's 1024. Fix: shorten the path prefix or the " +
+        'stream name by at least 19 characters together',
+    ]);
+  });
+
   test('fails on an unknown data-loss policy, naming both choices and what each does', () => {
     expect(messages(loadConfig({ ...MINIMAL, [ENVIRONMENT.onDataLoss]: 'ignore' }))).toEqual([
       'onDataLoss (BATCH_EXPORTER_ON_DATA_LOSS) is not one of the allowed values (got "ignore"). Fix: use ' +
