@@ -64,6 +64,7 @@ describe('startExporter on the local Kafka and S3', () => {
           { name: 'behind-fail', partitions: 1 },
           { name: 'behind-skip', partitions: 1 },
           { name: 'reader-race', partitions: 1 },
+          { name: 'intent-retention', partitions: 1 },
           { name: 'latest', partitions: 2 },
         ],
       },
@@ -358,6 +359,61 @@ describe('startExporter on the local Kafka and S3', () => {
       Array.from({ length: 14_000 - Number(low) }, (_, i) => Number(low) + i),
     );
     expect(await lostRecords(registry)).toBe(Number(low));
+  });
+
+  test('completes a recorded object with what retention left of it (skip), or stops naming it (fail)', async () => {
+    await createBucket(services, 'intent-retention');
+    await produce(services, 'intent-retention', events(9_000, 'intent'), 1);
+    const config = localConfig(services, {
+      topic: 'intent-retention',
+      groupId: 'intent-retention',
+      bucket: 'intent-retention',
+      intervalSeconds: 2,
+    });
+    const real = await S3ObjectStore.create({ sink: config.sink, logger: memoryLogger().logger });
+    const crashing: ObjectStore = {
+      bucket: 'intent-retention',
+      putIfAbsent: async (key, body) => {
+        if (key.includes('.strm_test_')) return real.putIfAbsent(key, body);
+        throw new StorePermanentError(
+          'simulated crash before the upload',
+          'rejected',
+          'intent-retention',
+          key,
+        );
+      },
+    };
+    const first = await startExporter(config, { ...testDeps(config), store: crashing });
+    await expect(first.stopped).rejects.toThrow('simulated crash before the upload');
+    const recorded = await groupProgress(services, 'intent-retention', 'intent-retention');
+    const intent = decodeCommitMetadata(recorded.committed.get(0)!.metadata).intent!;
+    const recordedEnd = BigInt(intent.ranges[0].to);
+    // The broker (about 5 MB per partition) drops the oldest events: part of the recorded range goes.
+    await produce(services, 'intent-retention', events(5_000, 'intent-more'), 1);
+    const low = BigInt((await groupProgress(services, 'intent-retention', 'intent-retention')).low.get(0)!);
+    expect(low).toBeGreaterThan(0n);
+    expect(low).toBeLessThan(recordedEnd);
+
+    const failing = await startExporter(config, testDeps(config));
+    await expect(failing.stopped).rejects.toBeInstanceOf(DataLossError);
+    await expect(failing.stopped).rejects.toThrow(
+      `Object: ${intent.key}. To export what is still stored and go on without the lost records, set ` +
+        'BATCH_EXPORTER_ON_DATA_LOSS=skip',
+    );
+
+    const registry = new Registry();
+    const skipping = { ...config, onDataLoss: 'skip' as const };
+    const resumed = await startExporter(skipping, { ...testDeps(skipping), registry });
+    await resumed.ready;
+    await waitUntilCaughtUp(services, 'intent-retention', 'intent-retention');
+    await resumed.stop();
+    const objects = dataObjects(await readObjects(services.aws.s3(), 'intent-retention'));
+    const completed = objects.find((o) => o.key === intent.key)!;
+    expect(completed.body.toString().trim().split('\n')).toHaveLength(Number(recordedEnd - low));
+    const counts = countEventIds(objects);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(await lostRecords(registry)).toBe(Number(low));
+    expect(counts.size + Number(low)).toBe(14_000);
   });
 
   test('the range reader fails instead of returning a range retention shortened while it read', async () => {
