@@ -1,7 +1,8 @@
 /**
- * Which partitions each exporter task owns, from the runtime's own log ("partitions assigned", with the
- * group generation). The local broker does not answer DescribeGroups, and the log also ties each share to
- * its task.
+ * Which partitions each exporter task owns, from the runtime's own log ("partitions assigned"). The local
+ * broker does not answer DescribeGroups, and the log also ties each share to its task. The log carries the
+ * task's own join count, not the group's generation (kafkajs does not expose it): tasks that joined a
+ * different number of times (one crashed and rejoined) can hold the same generation.
  */
 import fs from 'node:fs';
 import { ExporterTask } from '../applier';
@@ -9,9 +10,19 @@ import { ExporterTask } from '../applier';
 export interface TaskAssignment {
   readonly task: number;
   readonly pid: number;
-  readonly generation: number;
+  /** The task's n-th join of the group. */
+  readonly join: number;
   readonly partitions: readonly number[];
+  /** The task logged leaving the group (a rebalance under way, a crash) after this assignment. */
+  readonly superseded: boolean;
 }
+
+/** Runtime log messages after which a task's last assignment no longer holds. */
+const LEAVING = [
+  'The group is rebalancing, re-joining',
+  'the Kafka consumer crashed; restarting it',
+  'the Kafka consumer crashed for good',
+];
 
 /** The latest assignment each task logged (tasks that logged none are left out). */
 export function latestAssignments(tasks: readonly ExporterTask[]): TaskAssignment[] {
@@ -20,16 +31,20 @@ export function latestAssignments(tasks: readonly ExporterTask[]): TaskAssignmen
     let latest: TaskAssignment | undefined;
     const text = fs.existsSync(task.logFile) ? fs.readFileSync(task.logFile, 'utf8') : '';
     for (const line of text.split('\n')) {
-      if (!line.includes('partitions assigned')) continue;
+      const assigned = line.includes('partitions assigned');
+      if (!assigned && !LEAVING.some((message) => line.includes(message))) continue;
       try {
-        const entry = JSON.parse(line) as { msg?: string; partitions?: number[]; generation?: number };
+        const entry = JSON.parse(line) as { msg?: string; partitions?: number[]; join?: number };
         if (entry.msg === 'partitions assigned' && Array.isArray(entry.partitions)) {
           latest = {
             task: task.index,
             pid: task.pid,
-            generation: entry.generation ?? 0,
+            join: entry.join ?? 0,
             partitions: [...entry.partitions].sort((a, b) => a - b),
+            superseded: false,
           };
+        } else if (latest !== undefined && LEAVING.includes(entry.msg ?? '')) {
+          latest = { ...latest, superseded: true };
         }
       } catch {
         // Not a JSON log line.
@@ -40,14 +55,17 @@ export function latestAssignments(tasks: readonly ExporterTask[]): TaskAssignmen
   return out;
 }
 
-/** True when every task reports the same generation and together they own each partition exactly once. */
+/**
+ * True when every task holds an assignment it has not left since, and together they own each partition
+ * exactly once (shares of different generations overlap or leave a partition out).
+ */
 export function isSettled(
   assignments: readonly TaskAssignment[],
   tasks: number,
   partitions: number,
 ): boolean {
   if (assignments.length !== tasks) return false;
-  if (new Set(assignments.map((a) => a.generation)).size !== 1) return false;
+  if (assignments.some((a) => a.superseded)) return false;
   const owned = assignments.flatMap((a) => a.partitions);
   return owned.length === partitions && new Set(owned).size === partitions;
 }

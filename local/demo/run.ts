@@ -247,9 +247,7 @@ function shortName(constructPath: string | undefined, address: string): string {
 
 function printGroup(group: readonly TaskAssignment[], out: DemoOutput): void {
   for (const a of group) {
-    out.line(
-      `   consumer ${a.task} (pid ${a.pid}, generation ${a.generation}): partitions ${a.partitions.join(', ')}`,
-    );
+    out.line(`   consumer ${a.task} (pid ${a.pid}, join ${a.join}): partitions ${a.partitions.join(', ')}`);
   }
 }
 

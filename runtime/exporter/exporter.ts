@@ -181,8 +181,8 @@ class Exporter {
     void this.intervalLoop();
   }
 
-  private onAssigned(partitions: readonly number[], generation: number): void {
-    this.logger.info({ partitions, generation }, 'partitions assigned');
+  private onAssigned(partitions: readonly number[], join: number): void {
+    this.logger.info({ partitions, join }, 'partitions assigned');
     this.partitions = partitions;
     this.resync();
   }

@@ -56,9 +56,10 @@ export interface PartitionWatermarks {
 export interface GroupHandlers {
   /**
    * Called synchronously after every join of the group, before any batch of the new generation is
-   * handled. The consumer restarts every partition from its committed offset after a join.
+   * handled. The consumer restarts every partition from its committed offset after a join. `join` counts
+   * this consumer's joins (1, 2, ...); it is not the group's generation id, which kafkajs does not expose.
    */
-  onAssigned(partitions: readonly number[], generation: number): void;
+  onAssigned(partitions: readonly number[], join: number): void;
   /** Handles one batch; throwing makes the consumer re-read the batch after restarting. */
   onBatch(batch: RecordBatch, context: BatchContext): Promise<void>;
   /** The consumer crashed; when `restarting` is false it will not consume again. */
