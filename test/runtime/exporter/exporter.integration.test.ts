@@ -30,6 +30,17 @@ function events(count: number, runId: string): string[] {
   return Array.from({ length: count }, (_, i) => JSON.stringify(clickstreamEvent(i, runId)));
 }
 
+/** Waits until the exporter reports no lag on partition 0 (it has read everything produced). */
+async function waitForNoLag(registry: Registry, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const metric = await registry.getSingleMetric('batch_exporter_consumer_lag')?.get();
+    if (metric?.values.find((v) => v.labels.partition === '0')?.value === 0) return;
+    if (Date.now() > deadline) throw new Error(`the exporter still lags after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function lostRecords(registry: Registry): Promise<number> {
   const metric = await registry.getSingleMetric('batch_exporter_records_lost_total')!.get();
   return metric.values.reduce((sum, v) => sum + v.value, 0);
@@ -364,11 +375,12 @@ describe('startExporter on the local Kafka and S3', () => {
   test('completes a recorded object with what retention left of it (skip), or stops naming it (fail)', async () => {
     await createBucket(services, 'intent-retention');
     await produce(services, 'intent-retention', events(9_000, 'intent'), 1);
+    // An hour-long interval: intervals are UTC-aligned, so a short first one could end before all is read.
     const config = localConfig(services, {
       topic: 'intent-retention',
       groupId: 'intent-retention',
       bucket: 'intent-retention',
-      intervalSeconds: 2,
+      intervalSeconds: 3600,
     });
     const real = await S3ObjectStore.create({ sink: config.sink, logger: memoryLogger().logger });
     const crashing: ObjectStore = {
@@ -383,10 +395,20 @@ describe('startExporter on the local Kafka and S3', () => {
         );
       },
     };
-    const first = await startExporter(config, { ...testDeps(config), store: crashing });
+    const firstRegistry = new Registry();
+    const first = await startExporter(config, {
+      ...testDeps(config),
+      store: crashing,
+      registry: firstRegistry,
+    });
+    await first.ready;
+    // Once all 9,000 are read, stopping flushes them as one object: its intent is committed, the put fails.
+    await waitForNoLag(firstRegistry);
+    await first.stop().catch(() => undefined);
     await expect(first.stopped).rejects.toThrow('simulated crash before the upload');
     const recorded = await groupProgress(services, 'intent-retention', 'intent-retention');
     const intent = decodeCommitMetadata(recorded.committed.get(0)!.metadata).intent!;
+    expect(intent.ranges).toEqual([{ partition: 0, from: '0', to: '9000' }]);
     const recordedEnd = BigInt(intent.ranges[0].to);
     // The broker (about 5 MB per partition) drops the oldest events: part of the recorded range goes.
     await produce(services, 'intent-retention', events(5_000, 'intent-more'), 1);
@@ -394,7 +416,8 @@ describe('startExporter on the local Kafka and S3', () => {
     expect(low).toBeGreaterThan(0n);
     expect(low).toBeLessThan(recordedEnd);
 
-    const failing = await startExporter(config, testDeps(config));
+    const resumeConfig = { ...config, intervalSeconds: 1 };
+    const failing = await startExporter(resumeConfig, testDeps(resumeConfig));
     await expect(failing.stopped).rejects.toBeInstanceOf(DataLossError);
     await expect(failing.stopped).rejects.toThrow(
       `Object: ${intent.key}. To export what is still stored and go on without the lost records, set ` +
@@ -402,7 +425,7 @@ describe('startExporter on the local Kafka and S3', () => {
     );
 
     const registry = new Registry();
-    const skipping = { ...config, onDataLoss: 'skip' as const };
+    const skipping = { ...resumeConfig, onDataLoss: 'skip' as const };
     const resumed = await startExporter(skipping, { ...testDeps(skipping), registry });
     await resumed.ready;
     await waitUntilCaughtUp(services, 'intent-retention', 'intent-retention');
