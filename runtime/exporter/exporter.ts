@@ -92,6 +92,8 @@ class Exporter {
   private queuedBytes = 0;
   /** Partitions whose skipped offsets are being checked (one check at a time each). */
   private readonly skipChecks = new Set<number>();
+  /** `partition@offset` seeks made for stale batches since the last (re)assignment. */
+  private readonly staleSeeks = new Set<string>();
   private resyncFailures = 0;
   private stopping = false;
   private stopPromise: Promise<void> | undefined;
@@ -194,6 +196,7 @@ class Exporter {
   private resync(): void {
     const epoch = ++this.epoch;
     this.batcher.assign(new Map());
+    this.staleSeeks.clear();
     const partitions = this.partitions;
     this.assignment = this.serial(async () => {
       if (epoch !== this.epoch || this.stopping) return false;
@@ -247,8 +250,13 @@ class Exporter {
     if (result.rejected === 'stale') {
       this.logger.debug({ partition: batch.partition, resumeAt: result.resumeAt }, 'stale batch ignored');
       this.consumer!.seek(batch.partition, result.resumeAt!);
-      // If retention removed resumeAt meanwhile, the consumer jumps ahead again after every seek.
-      this.checkSkipped({ partition: batch.partition, from: result.resumeAt!, to: batch.fetchedOffset });
+      // One stale batch per partition is normal after a join (fetched before the seek took effect). Another
+      // for the same offset means the consumer jumps ahead after every seek: retention removed resumeAt.
+      const key = `${batch.partition}@${result.resumeAt}`;
+      if (this.staleSeeks.has(key)) {
+        this.checkSkipped({ partition: batch.partition, from: result.resumeAt!, to: batch.fetchedOffset });
+      }
+      this.staleSeeks.add(key);
       return;
     }
     if (result.rejected !== undefined) return;

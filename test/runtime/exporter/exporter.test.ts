@@ -186,6 +186,22 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     expect(consumer.committedOffsets.get(0)?.offset).toBe('0');
   });
 
+  test('stops with the lost range when retention removed where a partition resumes (jumps after every seek)', async () => {
+    const { consumer, deliver, exporter } = await started({ records: 8 });
+    let failed = false;
+    exporter.stopped.catch(() => (failed = true));
+    consumer.low.set(0, '5');
+    // A stale batch right after a join is normal: seek back, no check.
+    await deliver(0, 5, 8);
+    expect(consumer.seeks).toContainEqual([0, '0']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(failed).toBe(false);
+    // The consumer jumped ahead again for the same offset: the resume point is gone.
+    await deliver(0, 5, 8);
+    await expect(exporter.stopped).rejects.toBeInstanceOf(DataLossError);
+    await expect(exporter.stopped).rejects.toThrow('partition 0 [0, 5)');
+  });
+
   test('with onDataLoss=skip, re-reads from the committed offsets and skips only what retention removed', async () => {
     const { consumer, clock, deliver, dataKeys, exporter, store, registry } = await started({
       records: 8,
