@@ -26,33 +26,41 @@ const LEAVING = [
 
 /** The latest assignment each task logged (tasks that logged none are left out). */
 export function latestAssignments(tasks: readonly ExporterTask[]): TaskAssignment[] {
-  const out: TaskAssignment[] = [];
-  for (const task of tasks) {
-    let latest: TaskAssignment | undefined;
-    const text = fs.existsSync(task.logFile) ? fs.readFileSync(task.logFile, 'utf8') : '';
-    for (const line of text.split('\n')) {
-      const assigned = line.includes('partitions assigned');
-      if (!assigned && !LEAVING.some((message) => line.includes(message))) continue;
-      try {
-        const entry = JSON.parse(line) as { msg?: string; partitions?: number[]; join?: number };
-        if (entry.msg === 'partitions assigned' && Array.isArray(entry.partitions)) {
-          latest = {
-            task: task.index,
-            pid: task.pid,
-            join: entry.join ?? 0,
-            partitions: [...entry.partitions].sort((a, b) => a - b),
-            superseded: false,
-          };
-        } else if (latest !== undefined && LEAVING.includes(entry.msg ?? '')) {
-          latest = { ...latest, superseded: true };
-        }
-      } catch {
-        // Not a JSON log line.
+  return tasks
+    .map((task) =>
+      latestAssignment(
+        task.index,
+        task.pid,
+        fs.existsSync(task.logFile) ? fs.readFileSync(task.logFile, 'utf8') : '',
+      ),
+    )
+    .filter((a): a is TaskAssignment => a !== undefined);
+}
+
+/** The latest assignment in one task's runtime log text (JSON lines), if it logged one. */
+export function latestAssignment(task: number, pid: number, text: string): TaskAssignment | undefined {
+  let latest: TaskAssignment | undefined;
+  for (const line of text.split('\n')) {
+    const assigned = line.includes('partitions assigned');
+    if (!assigned && !LEAVING.some((message) => line.includes(message))) continue;
+    try {
+      const entry = JSON.parse(line) as { msg?: string; partitions?: number[]; join?: number };
+      if (entry.msg === 'partitions assigned' && Array.isArray(entry.partitions)) {
+        latest = {
+          task,
+          pid,
+          join: entry.join ?? 0,
+          partitions: [...entry.partitions].sort((a, b) => a - b),
+          superseded: false,
+        };
+      } else if (latest !== undefined && LEAVING.includes(entry.msg ?? '')) {
+        latest = { ...latest, superseded: true };
       }
+    } catch {
+      // Not a JSON log line.
     }
-    if (latest !== undefined) out.push(latest);
   }
-  return out;
+  return latest;
 }
 
 /**

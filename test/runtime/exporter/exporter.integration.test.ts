@@ -22,12 +22,38 @@ import {
   groupProgress,
   waitUntilCaughtUp,
 } from '../support/exporter-harness';
+import { TaskAssignment, isSettled, latestAssignment } from '../../../local/demo/consumer-group';
 import { eventually } from '../support/fakes';
 
 const CANARY = 'CANARY-secret-7f3a9c1e-never-log-me';
 
 function events(count: number, runId: string): string[] {
   return Array.from({ length: count }, (_, i) => JSON.stringify(clickstreamEvent(i, runId)));
+}
+
+/** Waits until the exporters' latest assignments cover every partition once and stay so for 2 s. */
+async function waitForSettled(
+  logs: readonly string[][],
+  partitions: number,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let since: number | undefined;
+  let seen = '';
+  for (;;) {
+    const assignments = logs
+      .map((lines, i) => latestAssignment(i + 1, 0, lines.join('\n')))
+      .filter((a): a is TaskAssignment => a !== undefined);
+    const key = JSON.stringify(assignments);
+    if (isSettled(assignments, logs.length, partitions)) {
+      if (key !== seen) [seen, since] = [key, Date.now()];
+      else if (Date.now() - since! >= 2_000) return;
+    } else {
+      seen = '';
+    }
+    if (Date.now() > deadline) throw new Error(`the group did not settle within ${timeoutMs} ms: ${key}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** Waits until the exporter reports no lag on partition 0 (it has read everything produced). */
@@ -145,11 +171,15 @@ describe('startExporter on the local Kafka and S3', () => {
       bucket: 'split',
       intervalSeconds: 1,
     });
-    const first = await startExporter(config, testDeps(config));
-    const second = await startExporter(config, testDeps(config));
-    // The events go in only once both have joined: before that the first one owns every partition, and an
-    // object it writes then legitimately names all six.
+    const firstDeps = testDeps(config);
+    const secondDeps = testDeps(config);
+    const first = await startExporter(config, firstDeps);
+    const second = await startExporter(config, secondDeps);
+    // The events go in only once the group has settled on two shares: before that the first one owns every
+    // partition (and the local broker may make a member crash and rejoin), and an object written then
+    // legitimately names partitions of both shares.
     await Promise.all([first.ready, second.ready]);
+    await waitForSettled([firstDeps.lines, secondDeps.lines], 6);
     await produce(services, 'split', events(3000, 'split'), 6);
     await waitUntilCaughtUp(services, 'split', 'split');
     await Promise.all([first.stop(), second.stop()]);
