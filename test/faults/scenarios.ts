@@ -15,22 +15,11 @@ import {
   objectRanges,
   recordsLostTotal,
 } from '../../local/faults';
+import { seededRandom } from '../support/random';
 
 const seconds = (ms: number) => ms / 1000;
 /** Time for a dead or frozen member to be replaced and its intent completed, as a budget term. */
 const takeover = (t: MatrixTiming) => 3 * seconds(t.sessionTimeoutMs) + 4 * t.intervalSeconds + 10;
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failing run can be repeated. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * kill -9 at the moment the exporter stores: the proxy holds its data PUT (`before` = nothing reached S3)
@@ -258,7 +247,7 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
     budgetSeconds: (t) => 90 + 2 * takeover(t),
     run: async (context) => {
       const { fleet, producer } = context;
-      const next = random(5);
+      const next = seededRandom(5);
       context.step('starting two exporters');
       await startOneByOne(context, 2);
       const load = producer.produceOver(800, 12_000);

@@ -12,7 +12,7 @@ import {
   objectRanges,
 } from '../../local/faults';
 import { matrixTiming, TIMING_KNOBS } from '../../local/faults/services';
-import type { StoredObject } from '../../local/faults/verify';
+import type { LostRange, StoredObject } from '../../local/faults/verify';
 
 /** Two partitions, offsets 0..3 each, event ids `p<partition>-<offset>`. */
 function index(): ProducedIndex {
@@ -33,31 +33,31 @@ function object(key: string, partitions: number[], ids: string[]): StoredObject 
   };
 }
 
+/** checkExport over the events of {@link index}, stored as `objects`, with `lost` reported. */
+function exportCheck(objects: StoredObject[], lost: readonly LostRange[] = []) {
+  const produced = index();
+  return checkExport(
+    produced.eventIds(),
+    produced.endOffsets(),
+    objects,
+    (id) => produced.positionOf(id),
+    lost,
+  );
+}
+
 const ALL = ['p0-0', 'p0-1', 'p0-2', 'p0-3', 'p1-0', 'p1-1', 'p1-2', 'p1-3'];
 
 describe('checkExport', () => {
   test('passes when every event is stored once in contiguous, disjoint ranges', () => {
-    const produced = index();
-    const check = checkExport(
-      produced.eventIds(),
-      produced.endOffsets(),
-      [
-        object('1', [0, 1], ['p0-0', 'p0-1', 'p1-0']),
-        object('2', [0, 1], ['p0-2', 'p0-3', 'p1-1', 'p1-2', 'p1-3']),
-      ],
-      (id) => produced.positionOf(id),
-    );
+    const check = exportCheck([
+      object('1', [0, 1], ['p0-0', 'p0-1', 'p1-0']),
+      object('2', [0, 1], ['p0-2', 'p0-3', 'p1-1', 'p1-2', 'p1-3']),
+    ]);
     expect(check).toEqual({ events: 8, missing: 0, lost: 0, duplicated: 0, objects: 2, problems: [] });
   });
 
   test('fails with the count and the overlapping range when an interval is stored twice', () => {
-    const produced = index();
-    const check = checkExport(
-      produced.eventIds(),
-      produced.endOffsets(),
-      [object('1', [0, 1], ALL), object('2', [0], ['p0-2', 'p0-3'])],
-      (id) => produced.positionOf(id),
-    );
+    const check = exportCheck([object('1', [0, 1], ALL), object('2', [0], ['p0-2', 'p0-3'])]);
     expect(check.duplicated).toBe(2);
     expect(check.missing).toBe(0);
     expect(check.problems).toContain(
@@ -66,13 +66,10 @@ describe('checkExport', () => {
   });
 
   test('fails with the gap and the missing count when a range was never stored', () => {
-    const produced = index();
-    const check = checkExport(
-      produced.eventIds(),
-      produced.endOffsets(),
-      [object('1', [0, 1], ['p0-0', 'p1-0', 'p1-1', 'p1-2', 'p1-3']), object('2', [0], ['p0-3'])],
-      (id) => produced.positionOf(id),
-    );
+    const check = exportCheck([
+      object('1', [0, 1], ['p0-0', 'p1-0', 'p1-1', 'p1-2', 'p1-3']),
+      object('2', [0], ['p0-3']),
+    ]);
     expect(check.missing).toBe(2);
     expect(check.problems).toEqual(
       expect.arrayContaining([
@@ -83,37 +80,23 @@ describe('checkExport', () => {
   });
 
   test('fails when the tail of a partition was never stored', () => {
-    const produced = index();
-    const check = checkExport(
-      produced.eventIds(),
-      produced.endOffsets(),
-      [object('1', [0, 1], ALL.slice(0, 7))],
-      (id) => produced.positionOf(id),
-    );
+    const check = exportCheck([object('1', [0, 1], ALL.slice(0, 7))]);
     expect(check.problems).toContain('partition 1: [3,4) never stored');
   });
 });
 
 describe('checkExport with ranges reported lost to retention', () => {
   test('counts the unstored events of a reported range as lost, not missing, and accepts the gap', () => {
-    const produced = index();
-    const check = checkExport(
-      produced.eventIds(),
-      produced.endOffsets(),
+    const check = exportCheck(
       [object('1', [0, 1], ['p0-0', 'p1-0', 'p1-1', 'p1-2', 'p1-3']), object('2', [0], ['p0-3'])],
-      (id) => produced.positionOf(id),
       [{ partition: 0, from: 1n, to: 3n }],
     );
     expect(check).toEqual({ events: 8, missing: 0, lost: 2, duplicated: 0, objects: 2, problems: [] });
   });
 
   test('still reports as missing an event outside every reported range', () => {
-    const produced = index();
-    const check = checkExport(
-      produced.eventIds(),
-      produced.endOffsets(),
+    const check = exportCheck(
       [object('1', [0, 1], ['p0-0', 'p1-0', 'p1-1', 'p1-2', 'p1-3'])],
-      (id) => produced.positionOf(id),
       [{ partition: 0, from: 1n, to: 3n }],
     );
     expect(check.lost).toBe(2);
@@ -122,14 +105,7 @@ describe('checkExport with ranges reported lost to retention', () => {
   });
 
   test('fails when a reported lost range covers events that were stored', () => {
-    const produced = index();
-    const check = checkExport(
-      produced.eventIds(),
-      produced.endOffsets(),
-      [object('1', [0, 1], ALL)],
-      (id) => produced.positionOf(id),
-      [{ partition: 1, from: 2n, to: 6n }],
-    );
+    const check = exportCheck([object('1', [0, 1], ALL)], [{ partition: 1, from: 2n, to: 6n }]);
     expect(check.lost).toBe(0);
     expect(check.problems).toEqual([
       'partition 1: reported lost range [2,6) covers [2,4), stored in s/2026-11-27T08:00:01-stream-x---0-1.jsonl',

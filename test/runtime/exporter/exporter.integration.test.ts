@@ -24,6 +24,7 @@ import {
 } from '../support/exporter-harness';
 import { TaskAssignment, isSettled, latestAssignment } from '../../../local/demo/consumer-group';
 import { eventually } from '../support/fakes';
+import { metricValue } from '../support/metrics';
 
 const CANARY = 'CANARY-secret-7f3a9c1e-never-log-me';
 
@@ -60,16 +61,25 @@ async function waitForSettled(
 async function waitForNoLag(registry: Registry, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const metric = await registry.getSingleMetric('batch_exporter_consumer_lag')?.get();
-    if (metric?.values.find((v) => v.labels.partition === '0')?.value === 0) return;
+    if ((await metricValue(registry, 'batch_exporter_consumer_lag', { partition: '0' })) === 0) return;
     if (Date.now() > deadline) throw new Error(`the exporter still lags after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
 async function lostRecords(registry: Registry): Promise<number> {
-  const metric = await registry.getSingleMetric('batch_exporter_records_lost_total')!.get();
-  return metric.values.reduce((sum, v) => sum + v.value, 0);
+  return (await metricValue(registry, 'batch_exporter_records_lost_total')) ?? 0;
+}
+
+/** Writes the validation object, then fails every data upload: a crash after the intent, before the put. */
+function failingDataUploads(real: ObjectStore): ObjectStore {
+  return {
+    bucket: real.bucket,
+    putIfAbsent: async (key, body) => {
+      if (key.includes('.strm_test_')) return real.putIfAbsent(key, body);
+      throw new StorePermanentError('simulated crash before the upload', 'rejected', real.bucket, key);
+    },
+  };
 }
 
 function dataObjects<T extends { key: string }>(objects: readonly T[]): T[] {
@@ -298,13 +308,7 @@ describe('startExporter on the local Kafka and S3', () => {
     const config = localConfig(services, { topic: 'recovery', groupId: 'recovery', bucket: 'recovery' });
     const real = await S3ObjectStore.create({ sink: config.sink, logger: memoryLogger().logger });
     // The first exporter "crashes" at its first data upload: the intent is committed, nothing stored.
-    const crashing: ObjectStore = {
-      bucket: 'recovery',
-      putIfAbsent: async (key, body) => {
-        if (key.includes('.strm_test_')) return real.putIfAbsent(key, body);
-        throw new StorePermanentError('simulated crash before the upload', 'rejected', 'recovery', key);
-      },
-    };
+    const crashing = failingDataUploads(real);
     const first = await startExporter(config, { ...testDeps(config), store: crashing });
     await expect(first.stopped).rejects.toThrow('simulated crash before the upload');
     const recorded = await groupProgress(services, 'recovery', 'recovery');
@@ -413,18 +417,7 @@ describe('startExporter on the local Kafka and S3', () => {
       intervalSeconds: 3600,
     });
     const real = await S3ObjectStore.create({ sink: config.sink, logger: memoryLogger().logger });
-    const crashing: ObjectStore = {
-      bucket: 'intent-retention',
-      putIfAbsent: async (key, body) => {
-        if (key.includes('.strm_test_')) return real.putIfAbsent(key, body);
-        throw new StorePermanentError(
-          'simulated crash before the upload',
-          'rejected',
-          'intent-retention',
-          key,
-        );
-      },
-    };
+    const crashing = failingDataUploads(real);
     const firstRegistry = new Registry();
     const first = await startExporter(config, {
       ...testDeps(config),

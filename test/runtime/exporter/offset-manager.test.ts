@@ -9,14 +9,11 @@ import { DataLossError } from '../../../runtime/kafka/consumer';
 import { ExporterMetrics } from '../../../runtime/observability/metrics';
 import { StorePermanentError } from '../../../runtime/storage/object-store';
 import { memoryLogger } from '../support/exporter-harness';
+import { metricValue } from '../support/metrics';
 import { FakeGroupConsumer, FakeRangeReader, FakeStore, FakeTopic } from '../support/fakes';
 
 const t0 = Date.parse('2024-01-01T00:00:00Z');
 
-async function metricValue(registry: Registry, name: string, labels: Record<string, string>) {
-  const metric = await registry.getSingleMetric(name)!.get();
-  return metric.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
-}
 const noProgress = async () => undefined;
 
 interface SetupOptions {

@@ -1,4 +1,5 @@
 import { isJsonObject } from '../../../runtime/format/json-object-check';
+import { seededRandom } from '../../support/random';
 
 /** What the check must agree with: JSON.parse's verdict on the text, and an object at the top. */
 function parsesToObject(text: string): boolean {
@@ -11,18 +12,6 @@ function parsesToObject(text: string): boolean {
 }
 
 const check = (text: string) => isJsonObject(Buffer.from(text, 'utf8'));
-
-/** A small deterministic generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('isJsonObject', () => {
   test.each([
@@ -92,7 +81,7 @@ describe('isJsonObject', () => {
   });
 
   test('agrees with JSON.parse on thousands of mutated records (never accepts what JSON.parse rejects)', () => {
-    const next = random(20261127);
+    const next = seededRandom(20261127);
     const seeds = [
       '{"event_id":"0b6f","user":{"id":12,"tags":["a","b"]},"ts":1700000000000,"price":-1.5e-3,"ok":true,"x":null}',
       '{ "a" : [ 1 , { "b" : "c\\"d" } ] , "e" : "\\u00e9" }',
