@@ -11,4 +11,4 @@ export * from './s3-batch-export';
 export * as secureDefaults from './core/secure-defaults';
 export { PropProblems } from './core/problems';
 export * from './aspects';
-export { StackGraph, readSynthOutput } from './plan/graph';
+export { StackGraph, readSynthOutput } from '../review/plan/graph';

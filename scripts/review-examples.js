@@ -3,9 +3,7 @@
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const { regenerateExampleReviews } = require(
-  path.join(root, 'dist', 'test', 'constructs', 'review', 'example-reviews.js'),
-);
+const { regenerateExampleReviews } = require(path.join(root, 'dist', 'test', 'review', 'example-reviews.js'));
 
 regenerateExampleReviews(path.join('docs', 'review')).then(
   (code) => {

@@ -6,11 +6,14 @@
  * Aspects.of(stack).add(new SinkWriterLeastPrivilege());  // or one at a time
  * ```
  */
-import { Guard } from './finding';
+import {
+  ALL_GUARDS,
+  checkNoPlaintextSecrets,
+  checkSecureBuckets,
+  checkSinkWriterLeastPrivilege,
+  Guard,
+} from '../../review/guards';
 import { GuardAspect } from './guard-aspect';
-import { checkNoPlaintextSecrets } from './no-plaintext-secrets';
-import { checkSecureBuckets } from './secure-buckets';
-import { checkSinkWriterLeastPrivilege } from './sink-writer-least-privilege';
 
 /**
  * Sink writers (users whose key fills a sink secret, exporter task roles, anyone allowed to put `*.jsonl`)
@@ -35,10 +38,3 @@ export class NoPlaintextSecrets extends GuardAspect {
 export class ExportGuardRails extends GuardAspect {
   protected readonly guards: readonly Guard[] = ALL_GUARDS;
 }
-
-/** Every guard, in report order. */
-export const ALL_GUARDS: readonly Guard[] = [
-  checkSinkWriterLeastPrivilege,
-  checkSecureBuckets,
-  checkNoPlaintextSecrets,
-];

@@ -10,8 +10,8 @@
  */
 import { Annotations, IAspect, TerraformOutput, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
-import { StackGraph } from '../plan/graph';
-import { findingMessage, Guard, GuardFinding } from './finding';
+import { findingMessage, Guard, GuardFinding } from '../../review/guards';
+import { StackGraph } from '../../review/plan/graph';
 
 export abstract class GuardAspect implements IAspect {
   private readonly stacks = new Set<TerraformStack>();

@@ -1,16 +1,21 @@
 export {
-  ALL_GUARDS,
   ExportGuardRails,
   NoPlaintextSecrets,
   SecureExportBuckets,
   SinkWriterLeastPrivilege,
 } from './aspects';
-export { findingMessage, Guard, GuardFinding, GuardRule } from './finding';
 export { GuardAspect } from './guard-aspect';
-export { checkNoPlaintextSecrets } from './no-plaintext-secrets';
-export { checkSecureBuckets, PUBLIC_ACCESS_FLAGS, tlsOnlyBuckets } from './secure-buckets';
 export {
+  ALL_GUARDS,
+  checkNoPlaintextSecrets,
+  checkSecureBuckets,
   checkSinkWriterLeastPrivilege,
+  findingMessage,
   findSinkWriters,
+  Guard,
+  GuardFinding,
+  GuardRule,
+  PUBLIC_ACCESS_FLAGS,
   SinkWriterPrincipal,
-} from './sink-writer-least-privilege';
+  tlsOnlyBuckets,
+} from '../../review/guards';

@@ -1,6 +1,6 @@
 /**
  * A local `terraform apply` for the synthesized plan: reads `cdk.tf.json` through the plan's graph reader
- * (constructs/plan/graph.ts, the same one the construct tests use), resolves references, and creates each
+ * (review/plan/graph.ts, the same one the construct tests use), resolves references, and creates each
  * resource on the local AWS (moto) in the graph's create order; destroys in its destroy order. Re-applying a
  * changed plan destroys what left it and creates what joined it.
  *
@@ -11,7 +11,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GraphNode, StackGraph } from '../../constructs/plan/graph';
+import { GraphNode, StackGraph } from '../../review/plan/graph';
 import { AwsCredentials } from '../aws/moto';
 import { evaluateDeep, ReferenceResolver, Value } from './expression';
 import { ExporterTasks } from './exporter-tasks';

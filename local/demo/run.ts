@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { DeleteBucketCommand } from '@aws-sdk/client-s3';
-import { StackGraph } from '../../constructs/plan/graph';
+import { StackGraph } from '../../review/plan/graph';
 import { ENVIRONMENT } from '../../runtime/config/environment';
 import { loadConfig } from '../../runtime/config/load';
 import { ENTRYPOINT } from '../../runtime/image';
@@ -227,7 +227,7 @@ function printPlan(graph: StackGraph, applier: LocalApplier, out: DemoOutput): v
   const managed = graph.nodes.filter((n) => n.mode === 'managed').length;
   out.line(
     `3. Plan: ${managed} resources and ${graph.nodes.length - managed} data sources, in create order ` +
-      '(from the graph reader in constructs/plan/graph.ts)',
+      '(from the graph reader in review/plan/graph.ts)',
   );
   const names = described.map(
     (d) => `${shortName(graph.get(d.address).constructPath, d.address)} (${graph.get(d.address).type})`,

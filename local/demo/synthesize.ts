@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { readSynthOutput, StackGraph } from '../../constructs/plan/graph';
+import { readSynthOutput, StackGraph } from '../../review/plan/graph';
 import { projectRoot } from '../project-root';
 
 /** The compiled example app (npm run build writes it). */

@@ -1,30 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `batch-exporter` executable (package.json bin, and the image's entrypoint with `run`; see
- * runtime/image.ts). Everything is in program.ts; this file only connects it to the process.
+ * The `batch-exporter` executable (the image's entrypoint with `run`, see runtime/image.ts;
+ * the npm package's bin is review/main.ts, which adds `review`). Everything is in program.ts.
  */
-import { EXIT_FAILURE } from './io';
+import { runAsProcess } from './process';
 import { main } from './program';
 
-// The runtime targets Node 20 on purpose (see package.json engines); the AWS SDK's multi-line notice about
-// its future Node 22 requirement would otherwise open every stderr, ahead of the messages users need.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-process.on('unhandledRejection', (reason) => {
-  // A promise no one awaited failed: the service's state is unknown, so it stops rather than sits idle.
-  process.stderr.write(
-    `batch-exporter: unexpected failure: ${reason instanceof Error ? reason.message : String(reason)}\n`,
-  );
-  process.exit(EXIT_FAILURE);
-});
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    // Exit explicitly: a client library's leftover timer must not keep a stopped service alive.
-    process.stdout.write('', () => process.exit(code));
-  },
-  (error: unknown) => {
-    process.stderr.write(`batch-exporter: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(EXIT_FAILURE);
-  },
-);
+runAsProcess((argv) => main(argv));

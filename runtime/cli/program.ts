@@ -1,15 +1,25 @@
-/** The `batch-exporter` command line: run, validate, policy and review, each with --help. */
+/**
+ * The runtime's `batch-exporter` command line: run, validate and policy, each with --help. The image runs it
+ * (runtime/image.ts); the npm package's bin adds `review` to it (review/main.ts).
+ */
 import { Command, CommanderError } from 'commander';
 import { CliIo, EXIT_OK, EXIT_USAGE, PROCESS_IO } from './io';
 import { policyCommand } from './policy-command';
 import { runCommand } from './run-command';
 import { validateCommand } from './validate-command';
 
-function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+/** Builds one more subcommand; it reports its exit code through `setExitCode`. */
+export type CommandFactory = (io: CliIo, setExitCode: (code: number) => void) => Command;
+
+function buildProgram(
+  io: CliIo,
+  setExitCode: (code: number) => void,
+  extraCommands: readonly CommandFactory[],
+): Command {
   const program = new Command('batch-exporter')
     .description(
       'Exports a Kafka stream to S3 as one JSONL object per consumer and interval, and helps set up the sink: ' +
-        'the least-privilege policy, a credentials check, and a review of the synthesized plan.',
+        'the least-privilege policy and a credentials check.',
     )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -18,33 +28,30 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   program.addCommand(runCommand(io, setExitCode));
   program.addCommand(validateCommand(io, setExitCode));
   program.addCommand(policyCommand(io, setExitCode));
-  program
-    .command('review')
-    .description(
-      'Review a synthesized plan (cdktf.out): resources, IAM permissions, secrets; `review --help` for more.',
-    )
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .passThroughOptions()
-    .argument('[arguments...]', 'passed to the review')
-    .action(async (args: string[]) => {
-      // Loaded on demand: the service (`run`) never pays for the plan reader and its dependencies.
-      const { runReview } = await import('../../constructs/review/cli');
-      setExitCode(await runReview(args, io));
-    });
+  for (const add of extraCommands) program.addCommand(add(io, setExitCode));
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   }
   return program;
 }
 
-/** Runs the CLI with `argv` (without node and script) and resolves to the process exit code. */
-export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
+/**
+ * Runs the CLI with `argv` (without node and script) and resolves to the process exit code. `extraCommands`
+ * are added after the runtime's own (the package's bin adds `review`).
+ */
+export async function main(
+  argv: readonly string[],
+  io: CliIo = PROCESS_IO,
+  extraCommands: readonly CommandFactory[] = [],
+): Promise<number> {
   let exitCode = EXIT_OK;
-  const program = buildProgram(io, (code) => {
-    exitCode = code;
-  });
+  const program = buildProgram(
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    extraCommands,
+  );
   if (argv.length === 0) {
     program.outputHelp();
     return EXIT_USAGE;

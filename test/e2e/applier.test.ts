@@ -13,7 +13,7 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { DataResource, Fn, TerraformStack } from 'cdktf';
-import { StackGraph } from '../../constructs/plan/graph';
+import { StackGraph } from '../../review/plan/graph';
 import { LocalAws, startMoto } from '../../local';
 import { LocalApplier } from '../../local/applier';
 import { projectRoot } from '../../local/project-root';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetUserCommand } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { StackGraph } from '../../constructs/plan/graph';
+import { StackGraph } from '../../review/plan/graph';
 import { LocalServices, startLocalServices } from '../../local';
 import { LocalApplier } from '../../local/applier';
 import { LOCAL_TASK_OVERRIDES } from '../../local/demo/run';

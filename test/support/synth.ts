@@ -5,7 +5,7 @@ import * as path from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { App, TerraformStack } from 'cdktf';
 
-import { StackGraph } from '../../constructs/plan/graph';
+import { StackGraph } from '../../review/plan/graph';
 
 /** One Terraform block body as it appears in cdk.tf.json. */
 export type TfBlock = Record<string, unknown>;
@@ -87,7 +87,7 @@ export class SynthesizedStack {
     return out.sort();
   }
 
-  /** The dependency graph of this stack (the review engineer's reader, constructs/plan/graph.ts). */
+  /** The dependency graph of this stack (the review engineer's reader, review/plan/graph.ts). */
   public graph(): StackGraph {
     return StackGraph.fromJson(this.text, `${this.name}/cdk.tf.json`);
   }

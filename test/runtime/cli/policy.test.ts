@@ -1,4 +1,4 @@
-import { runCli } from './spawn-cli';
+import { runCli, runPackageBin } from './spawn-cli';
 
 describe('batch-exporter policy', () => {
   test('prints the seed policy with the prefix in the object ARN', async () => {
@@ -49,17 +49,30 @@ describe('batch-exporter policy', () => {
 });
 
 describe('batch-exporter --help', () => {
-  test('lists every command', async () => {
+  test("lists the runtime's commands, and no review, in the image's command line", async () => {
     const result = await runCli(['--help']);
+    for (const command of ['run', 'validate', 'policy']) expect(result.stdout).toContain(`  ${command} `);
+    expect(result.stdout).not.toContain('  review ');
+    expect(result.code).toBe(0);
+  });
+
+  test("lists the runtime's commands and review in the npm package's bin", async () => {
+    const result = await runPackageBin(['--help']);
     for (const command of ['run', 'validate', 'policy', 'review'])
       expect(result.stdout).toContain(`  ${command} `);
     expect(result.code).toBe(0);
   });
 
+  test("fails with exit 2 on review in the image's command line, naming the unknown command", async () => {
+    const result = await runCli(['review', 'cdktf.out']);
+    expect(result.stderr).toContain("error: unknown command 'review'");
+    expect(result.code).toBe(2);
+  });
+
   test.each([['run'], ['validate'], ['policy'], ['review']])(
     '%s --help explains the command and exits 0',
     async (command) => {
-      const result = await runCli([command, '--help']);
+      const result = await runPackageBin([command, '--help']);
       expect(result.stdout).toMatch(new RegExp(`^Usage: (batch-exporter )?${command}`));
       expect(result.code).toBe(0);
     },

@@ -26,8 +26,27 @@ export async function runCli(
   env: Record<string, string> = {},
   timeoutMs = 30_000,
 ): Promise<CliResult> {
-  builtCli();
-  const child = spawn(ENTRYPOINT[0], [ENTRYPOINT[1], ...args], {
+  return runScript(builtCli(), args, env, timeoutMs);
+}
+
+/** The npm package's `batch-exporter` bin (package.json), which adds `review` to the runtime's commands. */
+export async function runPackageBin(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8'));
+  const bin = path.join(projectRoot(), manifest.bin['batch-exporter']);
+  if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: build first with \`npx tsc -p .\``);
+  return runScript(bin, args, env, 30_000);
+}
+
+async function runScript(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<CliResult> {
+  const child = spawn(ENTRYPOINT[0], [script, ...args], {
     cwd: projectRoot(),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,7 +14,7 @@ import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmana
 import { Fn, TerraformLocal, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 
-import { StackGraph, readSynthOutput } from '../../../constructs/plan/graph';
+import { StackGraph, readSynthOutput } from '../../../review/plan/graph';
 import { newTestApp, synthStack } from '../../support/synth';
 
 /** bucket <- policy doc (data) <- user policy -> user <- key <- secret version -> secret. */

@@ -5,11 +5,11 @@ import Ajv from 'ajv';
 
 import { TerraformOutput } from 'cdktf';
 
-import { StackGraph } from '../../../constructs/plan/graph';
-import { reviewStacks } from '../../../constructs/review/report';
-import { projectRoot } from '../../../local/project-root';
-import { synthStack } from '../../support/synth';
-import { secureBucket, writer } from '../aspects/fixtures';
+import { StackGraph } from '../../review/plan/graph';
+import { reviewStacks } from '../../review/report';
+import { projectRoot } from '../../local/project-root';
+import { synthStack } from '../support/synth';
+import { secureBucket, writer } from '../constructs/aspects/fixtures';
 
 describe('the review report JSON schema (docs/review-report.schema.json)', () => {
   const schema = JSON.parse(

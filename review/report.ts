@@ -3,9 +3,9 @@
  * plain data structure that the text, JSON and picture renderers share. Deterministic: the same plan gives
  * the same report, byte for byte.
  */
-import { ALL_GUARDS } from '../aspects/aspects';
-import { GuardFinding, GuardRule } from '../aspects/finding';
-import { NodeMode, StackGraph } from '../plan/graph';
+import { ALL_GUARDS } from './guards';
+import { GuardFinding, GuardRule } from './guards/finding';
+import { NodeMode, StackGraph } from './plan/graph';
 import { ExporterReview, reviewExporters } from './exporters';
 import { ReviewedGrant, reviewPermissions } from './permissions';
 import { reviewSecrets, SecretsReview } from './secrets';

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 
-import { runReview } from '../../../constructs/review/cli';
-import { synthStack } from '../../support/synth';
-import { exporterTask, secureBucket, writer } from '../aspects/fixtures';
+import { runReview } from '../../review/cli';
+import { synthStack } from '../support/synth';
+import { exporterTask, secureBucket, writer } from '../constructs/aspects/fixtures';
 
 const CANARY = 'canary-secret-5f1c2e9a';
 

@@ -4,9 +4,9 @@
  * set (the same rule as the SinkWriterLeastPrivilege guard); other principals are marked for wildcards,
  * NotAction/NotResource, public principals and managed policies the plan cannot show.
  */
-import { findSinkWriters, statementProblems, writerBucketKeys } from '../aspects/sink-writer-least-privilege';
-import { StackGraph } from '../plan/graph';
-import { NormalizedStatement, PolicyGrant, policyGrants } from '../plan/iam';
+import { findSinkWriters, statementProblems, writerBucketKeys } from './guards/sink-writer-least-privilege';
+import { StackGraph } from './plan/graph';
+import { NormalizedStatement, PolicyGrant, policyGrants } from './plan/iam';
 
 /** One reviewed statement. */
 export interface ReviewedStatement {

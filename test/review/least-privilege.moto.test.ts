@@ -24,7 +24,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 
-import { LocalAws, startMoto } from '../../../local';
+import { LocalAws, startMoto } from '../../local';
 import {
   ANOTHER_BUCKET,
   BUCKET,

@@ -3,9 +3,9 @@
  * the access keys (PGP or not, who consumes the secret) and every reference to a secret-bearing attribute,
  * marking the ones that reach an output, a tag or an environment variable.
  */
-import { StackGraph } from '../plan/graph';
-import { refTo } from '../plan/iam';
-import { SecretUse, secretUses } from '../plan/secrets';
+import { StackGraph } from './plan/graph';
+import { refTo } from './plan/iam';
+import { SecretUse, secretUses } from './plan/secrets';
 
 export interface SecretStore {
   readonly address: string;

@@ -3,12 +3,12 @@
  * policy as synthesized by the library (ExportBucket + SinkWriter), made concrete the way Terraform would
  * (bucket references replaced by the bucket's name and ARN), and the S3 resources to try it on.
  */
-import { findSinkWriters } from '../../../constructs/aspects/sink-writer-least-privilege';
-import { ExportBucket } from '../../../constructs/bucket/export-bucket';
-import { StackGraph } from '../../../constructs/plan/graph';
-import { policyGrants } from '../../../constructs/plan/iam';
-import { SinkWriter } from '../../../constructs/writer/sink-writer';
-import { synthStack } from '../../support/synth';
+import { findSinkWriters } from '../../review/guards/sink-writer-least-privilege';
+import { ExportBucket } from '../../constructs/bucket/export-bucket';
+import { StackGraph } from '../../review/plan/graph';
+import { policyGrants } from '../../review/plan/iam';
+import { SinkWriter } from '../../constructs/writer/sink-writer';
+import { synthStack } from '../support/synth';
 
 export const BUCKET = 'review-exports';
 export const ANOTHER_BUCKET = 'another-exports';

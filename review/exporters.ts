@@ -3,13 +3,13 @@
  * names of runtime/config/environment.ts) and their services: stream, sink, interval, prefix, consumers,
  * and the chain exporter -> sink -> key -> user -> bucket that a reviewer follows.
  */
-import { ENVIRONMENT } from '../../runtime/config/environment';
-import { exporterTaskDefinitions } from '../plan/ecs';
-import { traversalsIn } from '../plan/expressions';
-import { StackGraph } from '../plan/graph';
-import { policyGrants, refTo } from '../plan/iam';
-import { parseS3Arn } from '../plan/s3-arn';
-import { secretUses } from '../plan/secrets';
+import { ENVIRONMENT } from '../runtime/config/environment';
+import { exporterTaskDefinitions } from './plan/ecs';
+import { traversalsIn } from './plan/expressions';
+import { StackGraph } from './plan/graph';
+import { policyGrants, refTo } from './plan/iam';
+import { parseS3Arn } from './plan/s3-arn';
+import { secretUses } from './plan/secrets';
 
 export interface ExporterReview {
   /** BATCH_EXPORTER_NAME. */

@@ -1,5 +1,5 @@
 /** Renders a review report as plain text for terminals and pull-request comments. */
-import { findingMessage } from '../aspects/finding';
+import { findingMessage } from './guards/finding';
 import { ReviewedStatement } from './permissions';
 import { ReviewReport, StackReview } from './report';
 

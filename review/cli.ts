@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { readSynthOutput, StackGraph } from '../plan/graph';
+import { readSynthOutput, StackGraph } from './plan/graph';
 import { renderDot, renderMermaid } from './picture';
 import { ReviewReport, reviewStacks } from './report';
 import { renderSvg } from './svg';

@@ -10,9 +10,9 @@ import path from 'node:path';
 
 import { App } from 'cdktf';
 
-import { runReview } from '../../../constructs/review/cli';
-import { existingBucketApp } from '../../../examples/existing-bucket/main';
-import { s3ExportApp } from '../../../examples/s3-export/main';
+import { runReview } from '../../review/cli';
+import { existingBucketApp } from '../../examples/existing-bucket/main';
+import { s3ExportApp } from '../../examples/s3-export/main';
 
 /** The examples and how to make their apps (default settings: no EXAMPLE_* variables). */
 export const EXAMPLES: readonly { readonly name: string; readonly app: (outdir: string) => App }[] = [

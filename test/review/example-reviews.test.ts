@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { projectRoot } from '../../../local/project-root';
+import { projectRoot } from '../../local/project-root';
 import { EXAMPLES, writeExampleReviews } from './example-reviews';
 
 describe('the checked-in example reviews (docs/review)', () => {

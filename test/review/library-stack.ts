@@ -4,11 +4,11 @@
  */
 import { TerraformStack } from 'cdktf';
 
-import { ExportBucket } from '../../../constructs/bucket/export-bucket';
-import { BatchExporter } from '../../../constructs/exporter/batch-exporter';
-import { ExporterImage } from '../../../constructs/exporter/exporter-image';
-import { S3Sink } from '../../../constructs/sink/s3-sink';
-import { SinkWriter } from '../../../constructs/writer/sink-writer';
+import { ExportBucket } from '../../constructs/bucket/export-bucket';
+import { BatchExporter } from '../../constructs/exporter/batch-exporter';
+import { ExporterImage } from '../../constructs/exporter/exporter-image';
+import { S3Sink } from '../../constructs/sink/s3-sink';
+import { SinkWriter } from '../../constructs/writer/sink-writer';
 
 export function libraryPipeline(stack: TerraformStack, options: { prefix?: string } = {}): void {
   const bucket = new ExportBucket(stack, 'Bucket', { bucketName: 'review-exports' });

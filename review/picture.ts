@@ -4,7 +4,7 @@
  * bucket chain of each exporter is drawn as bold, labelled links on top, with its nodes filled.
  */
 import path from 'node:path';
-import { StackGraph } from '../plan/graph';
+import { StackGraph } from './plan/graph';
 import { ChainLink } from './exporters';
 import { StackReview } from './report';
 

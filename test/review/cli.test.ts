@@ -5,10 +5,10 @@ import path from 'node:path';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { TerraformOutput } from 'cdktf';
 
-import { ReviewReport } from '../../../constructs/review/report';
-import { runReview } from '../../../constructs/review/cli';
-import { synthStack } from '../../support/synth';
-import { secureBucket, writer } from '../aspects/fixtures';
+import { ReviewReport } from '../../review/report';
+import { runReview } from '../../review/cli';
+import { synthStack } from '../support/synth';
+import { secureBucket, writer } from '../constructs/aspects/fixtures';
 import { libraryPipeline } from './library-stack';
 
 function capture() {

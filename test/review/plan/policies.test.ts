@@ -1,8 +1,8 @@
-import { decodeJsonAttribute } from '../../../constructs/plan/encoded-json';
-import { StackGraph } from '../../../constructs/plan/graph';
-import { policyGrants, readPolicy } from '../../../constructs/plan/iam';
-import { parseS3Arn } from '../../../constructs/plan/s3-arn';
-import { secretReferencesIn } from '../../../constructs/plan/secrets';
+import { decodeJsonAttribute } from '../../../review/plan/encoded-json';
+import { StackGraph } from '../../../review/plan/graph';
+import { policyGrants, readPolicy } from '../../../review/plan/iam';
+import { parseS3Arn } from '../../../review/plan/s3-arn';
+import { secretReferencesIn } from '../../../review/plan/secrets';
 
 describe('decodeJsonAttribute', () => {
   test('reads JSON.stringify output with interpolations inside strings', () => {
