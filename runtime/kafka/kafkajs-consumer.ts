@@ -19,6 +19,7 @@ import {
 } from './consumer';
 import { kafkaJsLevel, pinoLogCreator } from './kafkajs-log';
 import { installLocalOffsetReset } from './kafkajs-offset-reset';
+import { installQuietRequestQueue } from './kafkajs-request-queue';
 
 export interface KafkaJsConsumerOptions {
   readonly kafka: KafkaConfig;
@@ -75,6 +76,8 @@ export class KafkaJsConsumerFactory implements ConsumerFactory {
   constructor(private readonly options: KafkaJsConsumerOptions) {
     // Only the exporter's protocol commits; see kafkajs-offset-reset.ts.
     installLocalOffsetReset();
+    // No 1 ms timer per connection re-checking an empty queue; see kafkajs-request-queue.ts.
+    installQuietRequestQueue();
     this.client = new Kafka({
       ...kafkaJsConfig(options.kafka),
       logLevel: kafkaJsLevel(options.logger),
