@@ -4,6 +4,7 @@
  */
 import readline from 'node:readline';
 import { SingleBar, Presets } from 'cli-progress';
+import { installQuietRequestQueue } from '../../runtime/kafka/kafkajs-request-queue';
 import { parseDemoOptions } from './options';
 import { DemoOutput, runDemo } from './run';
 
@@ -45,19 +46,9 @@ function terminalOutput(interactive: boolean): DemoOutput {
   };
 }
 
-/** The AWS SDK warns about its Node 20 support ending; the demo's output is not the place for it. */
-function quietSdkNodeVersionWarning(): void {
-  const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-  process.emitWarning = ((...args: unknown[]) => {
-    const [warning, options] = args;
-    const text = `${warning instanceof Error ? `${warning.name} ${warning.message}` : String(warning)} ${JSON.stringify(options ?? '')}`;
-    if (text.includes('NodeVersionSupportWarning')) return;
-    emitWarning(...args);
-  }) as typeof process.emitWarning;
-}
-
 async function main(): Promise<void> {
-  quietSdkNodeVersionWarning();
+  // The demo's own kafkajs clients (producer, admin) get the exporter's fix too: no 1 ms timer, no warning.
+  installQuietRequestQueue();
   let options;
   try {
     options = parseDemoOptions(process.argv.slice(2));

@@ -91,6 +91,20 @@ export class ExporterProcess {
     }
   }
 
+  /** The Node version its `starting batch exporter` line reports, or undefined before it logged one. */
+  nodeVersion(): string | undefined {
+    for (const line of this.log().split('\n')) {
+      if (!line.includes('"starting batch exporter"')) continue;
+      try {
+        const entry = JSON.parse(line) as { node?: unknown };
+        if (typeof entry.node === 'string') return entry.node;
+      } catch {
+        // A line cut short by kill -9 while it was written.
+      }
+    }
+    return undefined;
+  }
+
   /** GET /metrics (Prometheus text), or a failure naming the status. */
   async metrics(): Promise<string> {
     const { status, body } = await get(this.httpPort, '/metrics');

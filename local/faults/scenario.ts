@@ -118,6 +118,8 @@ export interface ScenarioResult {
   /** Intents the sampler saw committed (each checked to end up stored under its key with its ranges). */
   readonly intentsSeen: number;
   readonly unexpectedExits: readonly string[];
+  /** The Node versions the exporter processes reported at start-up (each once). */
+  readonly nodeVersions: readonly string[];
   readonly failures: readonly string[];
   /** What the scenario noted about its run (see {@link ScenarioContext.note}). */
   readonly notes: readonly string[];
@@ -284,6 +286,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     processStarts: fleet.starts,
     intentsSeen: monitor.intents.size,
     unexpectedExits: fleet.unexpectedExits().map((e) => `${e.label} exited with ${e.code ?? e.signal}`),
+    nodeVersions: [...new Set(fleet.all().flatMap((p) => p.nodeVersion() ?? []))],
     failures,
     notes,
   };

@@ -3,10 +3,6 @@ import { EXIT_FAILURE } from './io';
 
 /** Runs `main` with the process arguments and exits with the code it resolves to. */
 export function runAsProcess(main: (argv: readonly string[]) => Promise<number>): void {
-  // The runtime targets Node 20 on purpose (see package.json engines); the AWS SDK's multi-line notice about
-  // its future Node 22 requirement would otherwise open every stderr, ahead of the messages users need.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
   process.on('unhandledRejection', (reason) => {
     // A promise no one awaited failed: the service's state is unknown, so it stops rather than sits idle.
     process.stderr.write(

@@ -123,7 +123,8 @@ export async function runService(options: RunOptions, io: CliIo, context: RunCon
   const unsubscribe = signals(requestStop);
 
   try {
-    logger.info({ config: describeConfig(config) }, 'starting batch exporter');
+    // The Node version it runs on, so a log shows whether the process runs the image's line (NODE_LINE).
+    logger.info({ node: process.version, config: describeConfig(config) }, 'starting batch exporter');
     try {
       // Loaded only once the configuration is valid: a bad configuration is reported without loading kafkajs and S3.
       const start = context.startExporter ?? (await import('../exporter')).startExporter;

@@ -66,6 +66,8 @@ describe('fault matrix: exactly once under crashes, rebalances and faults (issue
         failures: [],
       });
       expect(result.events).toBeGreaterThan(0);
+      // The exporter processes ran on the image's Node line, the node jest runs on.
+      expect(result.nodeVersions).toEqual([process.version]);
     }, 1_500_000);
   }
 });

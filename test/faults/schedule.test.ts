@@ -19,6 +19,7 @@ function result(id: string): ScenarioResult {
     processStarts: 1,
     intentsSeen: 0,
     unexpectedExits: [],
+    nodeVersions: [],
     failures: [],
     notes: [],
   };

@@ -306,6 +306,7 @@ describe('formatTable', () => {
         processStarts: 2,
         intentsSeen: 1,
         unexpectedExits: ['s01#1 exited with 1'],
+        nodeVersions: ['v26.12.1'],
         failures: ['50 duplicated events'],
         notes: ['held one PUT'],
       },

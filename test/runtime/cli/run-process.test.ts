@@ -4,7 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { LocalServices, freePort, startLocalServices } from '../../../local';
 import { clickstreamEvent } from '../../../local/clickstream';
 import { projectRoot } from '../../../local/project-root';
-import { ENTRYPOINT } from '../../../runtime/image';
+import { ENTRYPOINT, NODE_LINE } from '../../../runtime/image';
 import { builtCli } from './spawn-cli';
 import { repeatedKeys } from '../support/json-keys';
 
@@ -127,11 +127,17 @@ describe('the image entrypoint (batch-exporter run) as a process', () => {
     }
     expect(await exporter.exited).toBe(0);
     const { stdout, stderr } = exporter.output();
-    const messages = stdout
+    const entries = stdout
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line).msg as string);
-    expect(messages).toEqual(expect.arrayContaining(['starting batch exporter', 'stopped cleanly']));
+      .map((line) => JSON.parse(line) as { msg: string; node?: string });
+    expect(entries.map((e) => e.msg)).toEqual(
+      expect.arrayContaining(['starting batch exporter', 'stopped cleanly']),
+    );
+    // The entrypoint's `node` (from PATH, as in the image) is the image's Node line.
+    const started = entries.find((e) => e.msg === 'starting batch exporter')!;
+    expect(started.node).toMatch(new RegExp(`^v${NODE_LINE}\\.`));
+    expect(started.node).toBe(process.version);
     // Every line is portable JSON: no key twice (pino repeats a key bound by a parent and a child logger).
     expect(
       stdout
