@@ -16,7 +16,15 @@ export function secretsOf(config: {
 }): string[] {
   const secrets: string[] = [];
   if (config.kafka?.sasl?.password !== undefined) secrets.push(config.kafka.sasl.password);
-  if (config.sink.credentials.kind === 'static') secrets.push(config.sink.credentials.secretAccessKey);
+  const { credentials } = config.sink;
+  if (credentials.kind === 'static') secrets.push(credentials.secretAccessKey);
+  if (credentials.kind === 'gcs-service-account') {
+    secrets.push(credentials.privateKey);
+    // A library quoting the key may have re-wrapped it: each base64 line on its own is scrubbed too.
+    secrets.push(
+      ...credentials.privateKey.split('\n').filter((line) => line.length >= 40 && !line.startsWith('-----')),
+    );
+  }
   return secrets;
 }
 

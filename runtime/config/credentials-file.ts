@@ -1,13 +1,12 @@
 /**
  * The sink's access key as `aws iam create-access-key` prints it (the seed's `s3.json`):
  * `{"AccessKey": {"UserName", "AccessKeyId", "Status", "SecretAccessKey", "CreateDate"}}`.
- * Used by the runtime (BATCH_EXPORTER_SINK_CREDENTIALS and ..._FILE, `validate --credentials-file`) and by
- * the S3Sink construct, which reads `s3.json` at synth time with the same validator.
+ * The S3 half of the sink credentials detection (./sink-credentials.ts), which the runtime
+ * (BATCH_EXPORTER_SINK_CREDENTIALS and ..._FILE, `validate --credentials-file`) and the sink constructs use.
  */
-import fs from 'node:fs';
 import Ajv, { ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import { ConfigProblem, ConfigurationError, jsonSyntaxLocation, problem } from './problems';
+import { CheckedCredentials, ConfigProblem, problem } from './problems';
 import { displayValue } from './redact';
 
 export interface AccessKeyCredentials {
@@ -16,9 +15,7 @@ export interface AccessKeyCredentials {
   readonly secretAccessKey: string;
 }
 
-export type AccessKeyResult =
-  | { readonly credentials: AccessKeyCredentials; readonly errors?: undefined }
-  | { readonly credentials?: undefined; readonly errors: readonly ConfigProblem[] };
+export type AccessKeyResult = CheckedCredentials<AccessKeyCredentials>;
 
 export const ACCESS_KEY_FILE_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -44,20 +41,14 @@ export const ACCESS_KEY_FILE_SCHEMA = {
 
 const SECRET_FIELDS = new Set(['SecretAccessKey']);
 const FIELD = 'sink.credentials';
-const HOW_TO_CREATE =
+/** How to get an S3 sink's credentials file, quoted in every fix. */
+export const HOW_TO_CREATE_ACCESS_KEY =
   'use the JSON that `aws iam create-access-key --user-name <user>` prints, unchanged: ' +
   '{"AccessKey":{"UserName","AccessKeyId","Status","SecretAccessKey","CreateDate"}}';
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 addFormats(ajv, ['date-time']);
 const validateShape = ajv.compile(ACCESS_KEY_FILE_SCHEMA);
-
-/** True for a Google Cloud service account key file, which users may pass by mistake (the seed's GCS sinks). */
-function isGoogleServiceAccount(document: unknown): boolean {
-  if (typeof document !== 'object' || document === null) return false;
-  const record = document as Record<string, unknown>;
-  return record.type === 'service_account' || ('private_key' in record && 'client_email' in record);
-}
 
 function describeShapeError(error: ErrorObject, document: unknown, source: string): ConfigProblem {
   const segments = error.instancePath.split('/').filter(Boolean);
@@ -74,13 +65,13 @@ function describeShapeError(error: ErrorObject, document: unknown, source: strin
   const secret = SECRET_FIELDS.has(leaf);
   switch (error.keyword) {
     case 'required':
-      return problem({ field, source, problem: 'is missing', fix: HOW_TO_CREATE });
+      return problem({ field, source, problem: 'is missing', fix: HOW_TO_CREATE_ACCESS_KEY });
     case 'additionalProperties':
       return problem({
         field,
         source,
         problem: 'is not a field of `aws iam create-access-key` output',
-        fix: `remove it; ${HOW_TO_CREATE}`,
+        fix: `remove it; ${HOW_TO_CREATE_ACCESS_KEY}`,
       });
     case 'enum':
       return problem({
@@ -88,7 +79,7 @@ function describeShapeError(error: ErrorObject, document: unknown, source: strin
         source,
         problem: 'must be "Active" or "Inactive"',
         shown: displayValue(value, secret),
-        fix: HOW_TO_CREATE,
+        fix: HOW_TO_CREATE_ACCESS_KEY,
       });
     case 'pattern':
       return problem({
@@ -112,43 +103,17 @@ function describeShapeError(error: ErrorObject, document: unknown, source: strin
         source,
         problem: `${error.message ?? 'is invalid'}`,
         shown: displayValue(value, secret),
-        fix: HOW_TO_CREATE,
+        fix: HOW_TO_CREATE_ACCESS_KEY,
       });
   }
 }
 
 /**
- * Validates the text of a credentials document. `source` names where it came from (a path or an environment
- * variable) in every problem. No problem ever contains the secret access key or the text itself.
+ * Validates a parsed credentials document as `aws iam create-access-key` output. `source` names where it
+ * came from (a path or an environment variable) in every problem. No problem ever contains the secret access
+ * key. The sink type detection (./sink-credentials.ts) calls it for documents that look like AWS keys.
  */
-export function parseAccessKeyJson(text: string, source: string): AccessKeyResult {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    return {
-      errors: [
-        problem({
-          field: FIELD,
-          source,
-          problem: `cannot be read: ${jsonSyntaxLocation(text, error)}`,
-          fix: HOW_TO_CREATE,
-        }),
-      ],
-    };
-  }
-  if (isGoogleServiceAccount(document)) {
-    return {
-      errors: [
-        problem({
-          field: FIELD,
-          source,
-          problem: 'is a Google Cloud service account key: GCS sinks are not supported yet',
-          fix: `export to an S3 bucket; for its credentials ${HOW_TO_CREATE}`,
-        }),
-      ],
-    };
-  }
+export function accessKeyFromDocument(document: unknown, source: string): AccessKeyResult {
   if (!validateShape(document)) {
     return {
       errors: (validateShape.errors ?? []).map((error) => describeShapeError(error, document, source)),
@@ -176,41 +141,4 @@ export function parseAccessKeyJson(text: string, source: string): AccessKeyResul
       secretAccessKey: key.SecretAccessKey,
     },
   };
-}
-
-/** Reads and validates a credentials file; a missing or unreadable file is one more problem, not a throw. */
-export function readAccessKeyFile(path: string): AccessKeyResult {
-  const source = `file ${path}`;
-  let text: string;
-  try {
-    text = fs.readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'cannot be read: the file does not exist'
-        : code === 'EACCES'
-          ? 'cannot be read: permission denied'
-          : code === 'EISDIR'
-            ? 'cannot be read: it is a directory'
-            : `cannot be read (${code ?? 'unknown error'})`;
-    return {
-      errors: [
-        problem({
-          field: FIELD,
-          source,
-          problem: reason,
-          fix: `create it with \`aws iam create-access-key --user-name <user> > ${path}\` or point to the right file`,
-        }),
-      ],
-    };
-  }
-  return parseAccessKeyJson(text, source);
-}
-
-/** For constructs: the credentials, or a ConfigurationError listing every problem with the file. */
-export function loadAccessKeyFileOrThrow(path: string): AccessKeyCredentials {
-  const result = readAccessKeyFile(path);
-  if (result.errors) throw new ConfigurationError(result.errors, `The credentials file ${path}`);
-  return result.credentials;
 }

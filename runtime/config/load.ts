@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import { parseAccessKeyJson, readAccessKeyFile } from './credentials-file';
+import { detectSinkCredentials, readSinkCredentialsFile, sinkTypeOf } from './sink-credentials';
 import { ENVIRONMENT, ENVIRONMENT_PREFIX, EnvironmentKey, KNOWN_ENVIRONMENT } from './environment';
 import { ConfigProblem, jsonSyntaxLocation, problem } from './problems';
 import { displayValue } from './redact';
@@ -565,20 +565,42 @@ function sinkCredentials(
     };
   }
   const result = hasInline
-    ? parseAccessKeyJson(inline, ENVIRONMENT.sinkCredentials)
+    ? detectSinkCredentials(inline, ENVIRONMENT.sinkCredentials)
     : typeof file === 'string' && file !== ''
-      ? readAccessKeyFile(file)
+      ? readSinkCredentialsFile(file)
       : undefined;
   if (!result) return { credentials: { kind: 'default-chain' }, problems: [] };
   if (result.errors) return { problems: [...result.errors] };
-  return {
-    credentials: {
-      kind: 'static',
-      accessKeyId: result.credentials.accessKeyId,
-      secretAccessKey: result.credentials.secretAccessKey,
-    },
-    problems: [],
-  };
+  const detected = result.credentials;
+  const credentials: SinkCredentials =
+    detected.type === 's3'
+      ? {
+          kind: 'static',
+          accessKeyId: detected.accessKey.accessKeyId,
+          secretAccessKey: detected.accessKey.secretAccessKey,
+        }
+      : { kind: 'gcs-service-account', ...detected.serviceAccount };
+  return { credentials, problems: gcsSinkProblems(input, assembly, credentials) };
+}
+
+/** Fields that only mean something for S3, set for a sink whose credentials make it GCS. */
+function gcsSinkProblems(
+  input: ExporterConfigInput,
+  assembly: InputAssembly,
+  credentials: SinkCredentials,
+): ConfigProblem[] {
+  if (sinkTypeOf(credentials) !== 'gcs' || input.sink?.region === undefined) return [];
+  return [
+    problem({
+      field: 'sink.region',
+      source: assembly.sourceOf('sink.region'),
+      problem:
+        'is set, but the sink credentials are a Google service account key (a GCS sink), and GCS buckets ' +
+        'need no region to write to',
+      shown: displayValue(input.sink.region),
+      fix: `remove ${ENVIRONMENT.sinkRegion}, or give S3 credentials if the bucket is in S3`,
+    }),
+  ];
 }
 
 function assemble(env: Environment, options: LoadConfigOptions, scope: 'full' | 'sink'): InputAssembly {

@@ -11,6 +11,11 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
+/** Credentials that passed validation, or every problem with them. */
+export type CheckedCredentials<T> =
+  | { readonly credentials: T; readonly errors?: undefined }
+  | { readonly credentials?: undefined; readonly errors: readonly ConfigProblem[] };
+
 export interface ProblemParts {
   readonly field: string;
   readonly source: string;

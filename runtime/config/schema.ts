@@ -140,7 +140,8 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       required: ['bucket'],
-      description: 'the S3 bucket the objects are written to',
+      description:
+        'the bucket the objects are written to: in S3, or in Google Cloud Storage when the credentials are a service account key',
       properties: {
         bucket: {
           type: 'string',
@@ -150,25 +151,27 @@ export const CONFIG_SCHEMA = {
         region: {
           type: 'string',
           pattern: REGION_PATTERN,
-          description: 'the bucket\'s AWS region, e.g. "eu-west-1" (default: asked with GetBucketLocation)',
+          description:
+            'the S3 bucket\'s AWS region, e.g. "eu-west-1" (default: asked with GetBucketLocation); not for GCS',
         },
         endpoint: {
           type: 'string',
           pattern: '^https?://[^\\s/]+(/[^\\s]*)?$',
-          description: 'the URL of an S3-compatible endpoint, e.g. "http://127.0.0.1:9000" (default: AWS S3)',
+          description:
+            'the URL of an S3-compatible endpoint, e.g. "http://127.0.0.1:9000", or for GCS of a JSON API endpoint (default: AWS S3, or Google Cloud Storage)',
         },
         requestTimeoutMs: {
           type: 'integer',
           minimum: 100,
           maximum: 600000,
           description:
-            'milliseconds before one S3 request is abandoned and retried, 100 to 600000 (default 30000)',
+            'milliseconds before one storage request is abandoned and retried, 100 to 600000 (default 30000)',
         },
         credentialsFile: {
           type: 'string',
           minLength: 1,
           description:
-            'the path of a JSON file as printed by `aws iam create-access-key` (default: the AWS credential chain)',
+            'the path of a JSON file as printed by `aws iam create-access-key` (an S3 sink) or a Google service account key file (a GCS sink) (default: the AWS credential chain, S3)',
         },
       },
     },

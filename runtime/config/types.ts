@@ -24,8 +24,8 @@
  * | BATCH_EXPORTER_SINK_BUCKET               | sink.bucket                         |
  * | BATCH_EXPORTER_SINK_REGION               | sink.region                         |
  * | BATCH_EXPORTER_SINK_ENDPOINT             | sink.endpoint                       |
- * | BATCH_EXPORTER_SINK_CREDENTIALS *        | sink.credentials, as the JSON `aws iam create-access-key` prints |
- * | BATCH_EXPORTER_SINK_CREDENTIALS_FILE     | sink.credentials, from a file of that same JSON shape |
+ * | BATCH_EXPORTER_SINK_CREDENTIALS *        | sink.credentials: `aws iam create-access-key` JSON or a GCS key |
+ * | BATCH_EXPORTER_SINK_CREDENTIALS_FILE     | sink.credentials, from a file of either shape |
  * | BATCH_EXPORTER_SINK_REQUEST_TIMEOUT_MS   | sink.requestTimeoutMs               |
  * | BATCH_EXPORTER_PATH_PREFIX               | pathPrefix                          |
  * | BATCH_EXPORTER_INTERVAL_SECONDS          | intervalSeconds                     |
@@ -35,7 +35,9 @@
  * | BATCH_EXPORTER_LOG_LEVEL                 | logLevel                            |
  * | BATCH_EXPORTER_ON_DATA_LOSS              | onDataLoss (fail/skip)              |
  *
- * Without BATCH_EXPORTER_SINK_CREDENTIALS(_FILE) the default AWS credential chain is used (task role).
+ * The credentials decide the sink type (runtime/config/sink-credentials.ts): the JSON `aws iam create-access-key`
+ * prints is S3, a Google service account key file GCS. Without BATCH_EXPORTER_SINK_CREDENTIALS(_FILE) the sink
+ * is S3 with the default AWS credential chain (task role).
  * Names: runtime/config/environment.ts (ENVIRONMENT); loader: runtime/config/load.ts (loadConfig);
  * JSON schema of the file: runtime/config/config.schema.json.
  */
@@ -64,14 +66,29 @@ export interface KafkaConfig {
 }
 
 export type SinkCredentials =
+  /** An S3 access key (`aws iam create-access-key`). */
   | { readonly kind: 'static'; readonly accessKeyId: string; readonly secretAccessKey: string }
-  | { readonly kind: 'default-chain' };
+  /** No credentials given: the default AWS credential chain (the task role), an S3 sink. */
+  | { readonly kind: 'default-chain' }
+  /** A Google service account key file: a GCS sink. */
+  | {
+      readonly kind: 'gcs-service-account';
+      readonly projectId: string;
+      readonly clientEmail: string;
+      readonly privateKeyId: string;
+      /** PEM, secret. */
+      readonly privateKey: string;
+    };
 
+/** A sink's type is not a field: its credentials decide it (`sinkTypeOf` in runtime/config/load.ts). */
 export interface SinkConfig {
   readonly bucket: string;
-  /** When absent the runtime asks GetBucketLocation. */
+  /** S3 only. When absent the runtime asks GetBucketLocation. */
   readonly region?: string;
-  /** An S3-compatible endpoint (path-style addressing is used with it). */
+  /**
+   * An S3-compatible endpoint (path-style addressing is used with it), or for GCS the root URL of a JSON API
+   * endpoint (e.g. a local fake-gcs-server).
+   */
   readonly endpoint?: string;
   readonly credentials: SinkCredentials;
   /** One S3 request's timeout before it is abandoned and retried. Default: the store's 30000. */

@@ -19,6 +19,8 @@ const SECRET_KEYS = [
   'Authorization',
   'token',
   'oauthBearerToken',
+  'privateKey',
+  'private_key',
 ];
 
 /** pino's paths match fixed depths; four levels cover every object the runtime logs. */

@@ -183,7 +183,7 @@ const CASES: readonly BadCase[] = [
     name: 'the credentials are not JSON (and contain the secret)',
     env: { BATCH_EXPORTER_SINK_CREDENTIALS: `AccessKeyId=AKIAIOSFODNN7EXAMPLE SecretAccessKey=${CANARY}` },
     messages: [
-      'sink.credentials (BATCH_EXPORTER_SINK_CREDENTIALS) cannot be read: it is not valid JSON. Fix: use the JSON that `aws iam create-access-key',
+      'sink.credentials (BATCH_EXPORTER_SINK_CREDENTIALS) cannot be read: it is not valid JSON; expected either the JSON `aws iam create-access-key` prints',
     ],
   },
   {
@@ -222,12 +222,15 @@ const CASES: readonly BadCase[] = [
     ],
   },
   {
-    name: 'the credentials file is a Google Cloud service account key',
+    name: 'the credentials file is a Google service account key (a GCS sink) missing a field, with a broken key',
     env: (tmp) => ({
       BATCH_EXPORTER_SINK_CREDENTIALS: undefined,
       BATCH_EXPORTER_SINK_CREDENTIALS_FILE: path.join(tmp, 'gcs.json'),
     }),
-    messages: ['is a Google Cloud service account key: GCS sinks are not supported yet'],
+    messages: [
+      /sink\.credentials private_key_id \(file .*gcs\.json\) is missing from the service account key/,
+      /sink\.credentials private_key \(file .*gcs\.json\) is not a PEM private key .*\(got <redacted, \d+ chars>\)/,
+    ],
   },
   {
     name: 'credentials are given both inline and as a file',

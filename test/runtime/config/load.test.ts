@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ENVIRONMENT, LoadConfigResult, loadConfig, loadSinkTarget } from '../../../runtime/config';
+import {
+  ENVIRONMENT,
+  LoadConfigResult,
+  describeConfig,
+  loadConfig,
+  loadSinkTarget,
+  sinkTypeOf,
+} from '../../../runtime/config';
+import { serviceAccountKeyFile, testPrivateKeyPem } from '../../support/gcs-key';
 
 const CANARY = 'CANARY-load-77aa88bb99cc';
 
@@ -191,6 +199,62 @@ describe('loadConfig', () => {
       accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
       secretAccessKey: CANARY,
     });
+  });
+
+  test('makes a GCS sink from a service account key in BATCH_EXPORTER_SINK_CREDENTIALS_FILE', () => {
+    const file = writeJson('key.json', serviceAccountKeyFile());
+    const { config } = loadConfig({ ...MINIMAL, [ENVIRONMENT.sinkCredentialsFile]: file });
+    expect(config?.sink.credentials).toEqual({
+      kind: 'gcs-service-account',
+      projectId: 'strm-export-demo',
+      clientEmail: 'batch-exporter@strm-export-demo.iam.gserviceaccount.com',
+      privateKeyId: '0123456789abcdef0123456789abcdef01234567',
+      privateKey: testPrivateKeyPem(),
+    });
+    expect(sinkTypeOf(config!.sink.credentials)).toBe('gcs');
+    const described = JSON.stringify(describeConfig(config!));
+    expect(described).toContain('"type":"gcs"');
+    expect(described).toContain('service account batch-exporter@strm-export-demo.iam.gserviceaccount.com');
+    expect(described).not.toContain('PRIVATE KEY');
+  });
+
+  test('makes a GCS sink from the key as JSON in BATCH_EXPORTER_SINK_CREDENTIALS (the ECS secret)', () => {
+    const { config } = loadConfig({
+      ...MINIMAL,
+      [ENVIRONMENT.sinkCredentials]: JSON.stringify(serviceAccountKeyFile()),
+    });
+    expect(config && sinkTypeOf(config.sink.credentials)).toBe('gcs');
+  });
+
+  test('fails on a region for a GCS sink, and on a bad key, reporting both at once without the key', () => {
+    const key = serviceAccountKeyFile({ client_email: undefined, private_key: CANARY });
+    const found = messages(
+      loadConfig({
+        ...MINIMAL,
+        [ENVIRONMENT.sinkCredentials]: JSON.stringify(key),
+        [ENVIRONMENT.sinkRegion]: 'eu-west-1',
+      }),
+    );
+    expect(found).toEqual([
+      expect.stringContaining(`sink.credentials client_email (${ENVIRONMENT.sinkCredentials}) is missing`),
+      expect.stringContaining(
+        `sink.credentials private_key (${ENVIRONMENT.sinkCredentials}) is not a PEM private key`,
+      ),
+    ]);
+    expect(found.join('\n')).not.toContain(CANARY);
+    const withGoodKey = messages(
+      loadConfig({
+        ...MINIMAL,
+        [ENVIRONMENT.sinkCredentials]: JSON.stringify(serviceAccountKeyFile()),
+        [ENVIRONMENT.sinkRegion]: 'eu-west-1',
+      }),
+    );
+    expect(withGoodKey).toEqual([
+      `sink.region (${ENVIRONMENT.sinkRegion}) is set, but the sink credentials are a Google service account key ` +
+        '(a GCS sink), and GCS buckets need no region to write to (got "eu-west-1"). Fix: remove ' +
+        `${ENVIRONMENT.sinkRegion}, or give S3 credentials if the bucket is in S3`,
+    ]);
+    expect(withGoodKey.join('\n')).not.toContain(testPrivateKeyPem().split('\n')[1]);
   });
 
   test('takes the MSK IAM region from AWS_REGION when not configured', () => {
