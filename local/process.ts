@@ -63,3 +63,22 @@ export function own(child: ChildProcess): ChildProcess {
 process.once('exit', () => {
   for (const child of owned) child.kill('SIGKILL');
 });
+
+/**
+ * Waits until a just-spawned server listens on `port`; if it exits or never listens, stops it and throws
+ * with the tail of its stderr and `hint` (how to install it).
+ */
+export async function awaitServer(child: ChildProcess, port: number, name: string, hint = ''): Promise<void> {
+  const stderr: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 200) stderr.push(chunk.toString());
+  });
+  try {
+    await waitForPort(port, child);
+  } catch (error) {
+    await stopProcess(child);
+    throw new Error(
+      `${name} did not start: ${(error as Error).message}\n${stderr.join('').slice(-2000)}${hint ? `\n${hint}` : ''}`,
+    );
+  }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /*
  * Checks what `npm test` and `npm run demo` need beyond npm packages: gcc and librdkafka's headers (to build
- * the local Kafka broker) and moto_server (local AWS). Installs the Debian packages itself when it runs as
+ * the local Kafka broker), moto_server (local AWS) and Go (to install the pinned fake-gcs-server, local GCS,
+ * which it then installs into .cache/ once). Installs the Debian packages itself when it runs as
  * root with apt-get available (as CI does); otherwise prints one line per missing piece saying how to get it.
  */
 'use strict';
@@ -20,6 +21,7 @@ function missing() {
   if (!fs.existsSync('/usr/include/librdkafka/rdkafka_mock.h')) {
     problems.push({ what: 'librdkafka headers (rdkafka_mock.h)', apt: 'librdkafka-dev' });
   }
+  if (!has('go', ['version'])) problems.push({ what: 'Go (to install fake-gcs-server)', apt: 'golang-go' });
   if (!has(python, ['-c', 'import moto.server, flask'])) {
     problems.push({ what: 'moto_server (Python moto with its server extra)', pip: '"moto[server]"' });
   }
@@ -53,3 +55,6 @@ if (problems.length > 0) {
   }
   process.exit(1);
 }
+
+// The local GCS server: `go install` of the pinned release into .cache/, once (the suites then just start it).
+require('../local/gcs/install.js').install();

@@ -26,8 +26,8 @@ export interface FaultStats {
 }
 
 /**
- * An HTTP proxy in front of moto_server that injects S3 faults, for the fault matrix. It listens on a free
- * port on 127.0.0.1; point the S3 client's endpoint at `endpoint`.
+ * An HTTP proxy in front of moto_server (or fake-gcs-server) that injects storage faults, for the fault
+ * matrix. It listens on a free port on 127.0.0.1; point the client's endpoint at `endpoint`.
  */
 export interface FaultProxy {
   readonly endpoint: string;
@@ -39,7 +39,12 @@ export interface FaultProxy {
 
 const S3_ERROR_CODES: Record<number, string> = { 500: 'InternalError', 503: 'SlowDown' };
 
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+export interface FaultProxyOptions {
+  /** The error bodies injected faults answer with: S3's XML or the GCS JSON API's. @default 's3' */
+  readonly dialect?: 's3' | 'gcs';
+}
+
+export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const upstream = new URL(target);
   const rules: Array<FaultRule & { remaining: number }> = [];
   const hung = new Set<http.ServerResponse>();
@@ -58,6 +63,15 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   };
 
   const answerError = (res: http.ServerResponse, status: number) => {
+    if (options.dialect === 'gcs') {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: { code: status, message: 'injected', errors: [{ reason: 'backendError' }] },
+        }),
+      );
+      return;
+    }
     const code = S3_ERROR_CODES[status] ?? 'InjectedFault';
     res.writeHead(status, { 'content-type': 'application/xml' });
     res.end(

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { freePort, own, stopProcess, waitForPort } from '../process';
+import { awaitServer, freePort, own, stopProcess } from '../process';
 import { projectRoot } from '../project-root';
 
 export interface AwsCredentials {
@@ -54,19 +54,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<LocalAws> {
       env: { ...process.env, INITIAL_NO_AUTH_ACTION_COUNT: enforceIam ? '3' : 'inf' },
     }),
   );
-  const stderr: string[] = [];
-  child.stderr?.on('data', (chunk: Buffer) => {
-    if (stderr.length < 200) stderr.push(chunk.toString());
-  });
-  try {
-    await waitForPort(port, child);
-  } catch (error) {
-    await stopProcess(child);
-    throw new Error(
-      `moto_server did not start: ${(error as Error).message}\n${stderr.join('').slice(-2000)}\n` +
-        'Install it with: pip install "moto[server]"',
-    );
-  }
+  await awaitServer(child, port, 'moto_server', 'Install it with: pip install "moto[server]"');
   const endpoint = `http://127.0.0.1:${port}`;
   const clientConfig = (credentials: AwsCredentials) => ({ endpoint, region: REGION, credentials });
   const iam = (credentials: AwsCredentials) => new IAMClient(clientConfig(credentials));

@@ -1,10 +1,12 @@
 /**
  * `batch-exporter validate`: writes the seed's empty validation object `<prefix>/.strm_test_<uuid>.jsonl`
  * with the sink's credentials, the same check the service does at start-up, for users who already have a
- * bucket and an `s3.json`. Uses only s3:GetBucketLocation (unless --region) and s3:PutObject.
+ * bucket and an `s3.json` or a GCS service account key (the file decides which). Uses only
+ * s3:GetBucketLocation (unless --region) and s3:PutObject, or GCS objects.insert.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { ENVIRONMENT } from '../config/environment';
+import { describeSinkCredentials, sinkUrl } from '../config/describe';
 import { ConfigOverride, Environment, SinkTarget, loadSinkTarget } from '../config/load';
 import { formatProblems } from '../config/problems';
 import { createLogger } from '../observability/logger';
@@ -59,15 +61,13 @@ export async function runValidate(
     level: env[ENVIRONMENT.logLevel] ? config.logLevel : 'fatal',
     destination: { write: (line: string) => io.stderr(scrub(line)) },
   });
-  const who =
-    config.sink.credentials.kind === 'static'
-      ? `access key ${config.sink.credentials.accessKeyId}`
-      : 'the default AWS credential chain';
-  const { S3ObjectStore, StorePermanentError, writeValidationObject } = await import('../storage');
+  const who = describeSinkCredentials(config.sink.credentials);
+  const { S3ObjectStore, StorePermanentError, createObjectStore, writeValidationObject } =
+    await import('../storage');
   const deadline = Date.now() + options.retrySeconds * 1000;
   for (let attempt = 1; ; attempt++) {
     try {
-      const store = await S3ObjectStore.create({
+      const store = await createObjectStore({
         sink: config.sink,
         pathPrefix: config.pathPrefix,
         logger,
@@ -75,8 +75,9 @@ export async function runValidate(
       });
       const key = await writeValidationObject(store, config.pathPrefix);
       io.stdout(
-        `OK: wrote the empty validation object s3://${config.sink.bucket}/${key} with ${who} ` +
-          `(region ${store.region}). The exporter can write to ${target(config)}.\n`,
+        `OK: wrote the empty validation object ${sinkUrl(config.sink, key)} with ${who}` +
+          `${store instanceof S3ObjectStore ? ` (region ${store.region})` : ''}. The exporter can write to ` +
+          `${target(config)}.\n`,
       );
       return EXIT_OK;
     } catch (error) {
@@ -113,13 +114,14 @@ export function validateCommand(io: CliIo, setExitCode: (code: number) => Promis
         'that the bucket exists and the credentials may write there. Options override the BATCH_EXPORTER_SINK_* ' +
         'variables and the config file.',
     )
-    .option('--bucket <name>', `the S3 bucket (default: $${ENVIRONMENT.sinkBucket})`)
+    .option('--bucket <name>', `the S3 or GCS bucket (default: $${ENVIRONMENT.sinkBucket})`)
     .option('--prefix <path>', `the path prefix (default: $${ENVIRONMENT.pathPrefix}, else the bucket root)`)
-    .option('--region <region>', "the bucket's region (default: asked with GetBucketLocation)")
-    .option('--endpoint <url>', 'an S3-compatible endpoint (default: AWS S3)')
+    .option('--region <region>', "the S3 bucket's region (default: asked with GetBucketLocation)")
+    .option('--endpoint <url>', 'an S3-compatible or GCS JSON API endpoint (default: AWS S3, or GCS)')
     .option(
       '--credentials-file <file>',
-      `the JSON printed by \`aws iam create-access-key\` (default: $${ENVIRONMENT.sinkCredentials}, ` +
+      `the JSON printed by \`aws iam create-access-key\` (S3) or a service account key file (GCS) ` +
+        `(default: $${ENVIRONMENT.sinkCredentials}, ` +
         `$${ENVIRONMENT.sinkCredentialsFile}, else the AWS credential chain)`,
     )
     .option('--config <file>', `a JSON config file (default: $${ENVIRONMENT.configFile})`)
@@ -133,8 +135,9 @@ export function validateCommand(io: CliIo, setExitCode: (code: number) => Promis
       'after',
       '\nExample:\n  aws iam create-access-key --user-name strm-export-demo > s3.json\n' +
         '  batch-exporter validate --bucket strmprivacy-export-demo --prefix events --credentials-file s3.json --retry-seconds 30\n' +
-        '\nExit codes: 0 written, 1 S3 refused (the message names the missing permission), 2 bad input.\n' +
-        'Set BATCH_EXPORTER_LOG_LEVEL=warn to also see S3 retries as JSON lines on stderr.\n',
+        '  batch-exporter validate --bucket strm-export-demo --prefix events --credentials-file key.json\n' +
+        '\nExit codes: 0 written, 1 the storage refused (the message names the missing permission), 2 bad input.\n' +
+        'Set BATCH_EXPORTER_LOG_LEVEL=warn to also see storage retries as JSON lines on stderr.\n',
     )
     .action(async (options: ValidateOptions) => setExitCode(await runValidate(options, io)));
 }

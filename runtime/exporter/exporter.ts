@@ -5,7 +5,7 @@ import type { BatchContext, GroupConsumer, OffsetRange, RecordBatch } from '../k
 import { KafkaJsConsumerFactory } from '../kafka/kafkajs-consumer';
 import { ExporterMetrics } from '../observability/metrics';
 import type { ObjectStore } from '../storage/object-store';
-import { S3ObjectStore } from '../storage/s3-store';
+import { createObjectStore } from '../storage/create-store';
 import { writeValidationObject } from '../storage/validation';
 import { BatchSnapshot, Batcher } from './batcher';
 import { systemClock } from './clock';
@@ -130,17 +130,17 @@ class Exporter {
     const { config, deps } = this;
     const store: ObjectStore =
       deps.store ??
-      (await S3ObjectStore.create({
+      (await createObjectStore({
         sink: config.sink,
         pathPrefix: config.pathPrefix,
         logger: this.logger,
         requestTimeoutMs: config.sink.requestTimeoutMs,
         observer: {
-          onRetry: (operation, kind) => {
-            this.metrics.onRetry(operation, kind);
+          onRetry: (sinkType, operation, kind) => {
+            this.metrics.onRetry(sinkType, operation, kind);
             this.progress.tick();
           },
-          onError: (operation, kind) => this.metrics.onError(operation, kind),
+          onError: (sinkType, operation, kind) => this.metrics.onError(sinkType, operation, kind),
         },
       }));
     const validationKey = await writeValidationObject(store, config.pathPrefix);

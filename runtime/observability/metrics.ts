@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { S3Operation, StoreObserver } from '../storage/s3-store';
-import type { S3FailureKind } from '../storage/s3-errors';
+import type { SinkType } from '../config/sink-credentials';
+import type { StoreFailureKind, StoreObserver, StoreOperation } from '../storage/object-store';
 
 /**
  * The exporter's Prometheus metrics. Every recording method is guarded: a failing observer is logged and
@@ -12,8 +12,8 @@ export class ExporterMetrics implements StoreObserver {
   private readonly bytes: Counter<'kind'>;
   private readonly objects: Counter<'kind' | 'outcome'>;
   private readonly invalidRecords: Counter;
-  private readonly s3Errors: Counter<'operation' | 'kind'>;
-  private readonly s3Retries: Counter<'operation' | 'kind'>;
+  private readonly storageErrors: Counter<'sink_type' | 'operation' | 'kind'>;
+  private readonly storageRetries: Counter<'sink_type' | 'operation' | 'kind'>;
   private readonly flushDuration: Histogram;
   private readonly batchDuration: Histogram;
   private readonly lag: Gauge<'partition'>;
@@ -48,16 +48,16 @@ export class ExporterMetrics implements StoreObserver {
       help: 'Malformed records received (not UTF-8, not JSON, not an object), exported to _invalid/.',
       registers,
     });
-    this.s3Errors = new Counter({
-      name: 'batch_exporter_s3_errors_total',
-      help: 'Failed S3 requests by operation and kind.',
-      labelNames: ['operation', 'kind'],
+    this.storageErrors = new Counter({
+      name: 'batch_exporter_storage_errors_total',
+      help: 'Failed storage requests by sink type (s3, gcs), operation and kind.',
+      labelNames: ['sink_type', 'operation', 'kind'],
       registers,
     });
-    this.s3Retries = new Counter({
-      name: 'batch_exporter_s3_retries_total',
-      help: 'S3 requests retried after a retryable failure.',
-      labelNames: ['operation', 'kind'],
+    this.storageRetries = new Counter({
+      name: 'batch_exporter_storage_retries_total',
+      help: 'Storage requests retried after a retryable failure, by sink type (s3, gcs), operation and kind.',
+      labelNames: ['sink_type', 'operation', 'kind'],
       registers,
     });
     this.flushDuration = new Histogram({
@@ -132,12 +132,12 @@ export class ExporterMetrics implements StoreObserver {
     this.guard(() => this.lostRecords.inc({ partition: String(partition) }, Number(offsets)));
   }
 
-  onRetry(operation: S3Operation, kind: S3FailureKind): void {
-    this.guard(() => this.s3Retries.inc({ operation, kind }));
+  onRetry(sinkType: SinkType, operation: StoreOperation, kind: StoreFailureKind): void {
+    this.guard(() => this.storageRetries.inc({ sink_type: sinkType, operation, kind }));
   }
 
-  onError(operation: S3Operation, kind: S3FailureKind): void {
-    this.guard(() => this.s3Errors.inc({ operation, kind }));
+  onError(sinkType: SinkType, operation: StoreOperation, kind: StoreFailureKind): void {
+    this.guard(() => this.storageErrors.inc({ sink_type: sinkType, operation, kind }));
   }
 
   private guard(record: () => void): void {

@@ -1,3 +1,5 @@
+import type { SinkType } from '../config/sink-credentials';
+
 /** What the exporter needs from object storage: create-only writes, nothing else. */
 export interface ObjectStore {
   /** The bucket objects go to (for messages). */
@@ -28,7 +30,7 @@ export type PutOutcome = 'created' | 'already-present';
 export type StoreErrorKind = 'access-denied' | 'no-such-bucket' | 'rejected' | 'retries-exhausted';
 
 /**
- * An S3 error that retrying cannot fix (403, NoSuchBucket, a rejected request) or that kept failing
+ * A storage error that retrying cannot fix (403, no such bucket, a rejected request) or that kept failing
  * after every retry. The message names the bucket, the key and what to change; it never holds a secret.
  */
 export class StorePermanentError extends Error {
@@ -42,4 +44,20 @@ export class StorePermanentError extends Error {
     super(message, options);
     this.name = 'StorePermanentError';
   }
+}
+
+/** How a storage failure is handled: decided from the error's kind, never from its message text. */
+export type StoreFailureKind =
+  'already-present' | 'retryable' | 'access-denied' | 'no-such-bucket' | 'rejected';
+
+/**
+ * The only requests the runtime ever makes to storage: S3 `GetBucketLocation` and `PutObject`, GCS
+ * `objects.insert` (a create-only upload).
+ */
+export type StoreOperation = 'GetBucketLocation' | 'PutObject' | 'objects.insert';
+
+/** Told about every failed storage attempt; implementations must not throw (they are guarded anyway). */
+export interface StoreObserver {
+  onRetry?(sinkType: SinkType, operation: StoreOperation, kind: StoreFailureKind): void;
+  onError?(sinkType: SinkType, operation: StoreOperation, kind: StoreFailureKind): void;
 }

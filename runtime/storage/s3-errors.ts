@@ -1,5 +1,8 @@
+import type { StoreFailureKind } from './object-store';
+import { NETWORK_ERROR_CODES } from './retry';
+
 /** How an S3 failure is handled: decided from the error's kind, never from its message text. */
-export type S3FailureKind = 'already-present' | 'retryable' | 'access-denied' | 'no-such-bucket' | 'rejected';
+export type S3FailureKind = StoreFailureKind;
 
 interface SdkErrorShape {
   name?: string;
@@ -21,17 +24,6 @@ const RETRYABLE_NAMES = new Set([
   'RequestTimeoutException',
 ]);
 
-const RETRYABLE_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-]);
-
 export function classifyS3Error(error: unknown): S3FailureKind {
   const shape = (error ?? {}) as SdkErrorShape;
   const status = shape.$metadata?.httpStatusCode;
@@ -41,7 +33,7 @@ export function classifyS3Error(error: unknown): S3FailureKind {
     return 'access-denied';
   if (status !== undefined && (status === 429 || status >= 500)) return 'retryable';
   if (shape.name !== undefined && RETRYABLE_NAMES.has(shape.name)) return 'retryable';
-  if (shape.code !== undefined && RETRYABLE_CODES.has(shape.code)) return 'retryable';
+  if (shape.code !== undefined && NETWORK_ERROR_CODES.has(shape.code)) return 'retryable';
   // No HTTP answer at all (socket closed, DNS): the network, not the request, failed.
   if (status === undefined && shape.$retryable !== undefined) return 'retryable';
   if (status === undefined && error instanceof Error && !(shape.name ?? '').endsWith('Exception')) {

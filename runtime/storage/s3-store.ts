@@ -5,36 +5,31 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import type { Logger } from 'pino';
-import type { SinkConfig } from '../config/types';
-import { ObjectBody, ObjectStore, PutOutcome, StorePermanentError, bodyLength } from './object-store';
-import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from './retry';
-import { S3FailureKind, classifyS3Error, describeS3Error } from './s3-errors';
-
-/** Told about every S3 attempt; implementations must not throw (they are guarded anyway). */
-export interface StoreObserver {
-  onRetry?(operation: S3Operation, kind: S3FailureKind): void;
-  onError?(operation: S3Operation, kind: S3FailureKind): void;
-}
+import {
+  ObjectBody,
+  ObjectStore,
+  PutOutcome,
+  StoreFailureKind,
+  StoreOperation,
+  StorePermanentError,
+  bodyLength,
+} from './object-store';
+import {
+  AlreadyPresent,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  RetryContext,
+  StoreOptions,
+  retryContext,
+  withRetries,
+} from './retry';
+import { classifyS3Error, describeS3Error } from './s3-errors';
 
 /** The only two S3 operations the runtime ever performs. */
-export type S3Operation = 'GetBucketLocation' | 'PutObject';
+export type S3Operation = Extract<StoreOperation, 'GetBucketLocation' | 'PutObject'>;
 
-export interface S3StoreOptions {
-  readonly sink: SinkConfig;
-  /** Only for messages: the exporter's objects live under it. */
-  readonly pathPrefix?: string;
-  readonly logger: Logger;
-  readonly observer?: StoreObserver;
-  /** @default DEFAULT_BACKOFF */
-  readonly backoff?: BackoffPolicy;
-  /** Per attempt. @default 30000 */
-  readonly requestTimeoutMs?: number;
-  /** @default setTimeout */
-  readonly sleep?: (ms: number) => Promise<void>;
-}
+/** Its sink's credentials decide the type: an access key or the default chain. */
+export type S3StoreOptions = StoreOptions;
 
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** GetBucketLocation answers on the global endpoint for buckets of every region. */
 const LOOKUP_REGION = 'us-east-1';
 
@@ -44,6 +39,7 @@ const LOOKUP_REGION = 'us-east-1';
  */
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
+  readonly sinkType = 's3';
 
   private constructor(
     private readonly client: S3Client,
@@ -58,12 +54,13 @@ export class S3ObjectStore implements ObjectStore {
     const region = options.sink.region ?? (await bucketRegion(options));
     options.logger.info(
       {
+        sinkType: 's3',
         bucket: options.sink.bucket,
         region,
         endpoint: options.sink.endpoint,
         regionFrom: options.sink.region ? 'config' : 'GetBucketLocation',
       },
-      'object store ready',
+      'S3 object store ready',
     );
     return new S3ObjectStore(createS3Client(options, region), options, region);
   }
@@ -81,7 +78,7 @@ export class S3ObjectStore implements ObjectStore {
         ContentLength: length,
       });
     try {
-      await withRetries(this.options, 'PutObject', key, (signal) =>
+      await withRetries(retryContextOf(this.options), 'PutObject', key, (signal) =>
         this.client.send(command(), { abortSignal: signal }),
       );
       return 'created';
@@ -99,7 +96,7 @@ export class S3ObjectStore implements ObjectStore {
 export async function bucketRegion(options: S3StoreOptions): Promise<string> {
   const client = createS3Client(options, LOOKUP_REGION);
   try {
-    const answer = await withRetries(options, 'GetBucketLocation', undefined, (signal) =>
+    const answer = await withRetries(retryContextOf(options), 'GetBucketLocation', undefined, (signal) =>
       client.send(new GetBucketLocationCommand({ Bucket: options.sink.bucket }), { abortSignal: signal }),
     );
     return regionFromLocationConstraint(answer.LocationConstraint);
@@ -137,62 +134,17 @@ function createS3Client(options: S3StoreOptions, region: string): S3Client {
   return new S3Client(config);
 }
 
-class AlreadyPresent extends Error {}
-
-async function withRetries<T>(
-  options: S3StoreOptions,
-  operation: S3Operation,
-  key: string | undefined,
-  attempt: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const backoff = options.backoff ?? DEFAULT_BACKOFF;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  for (let attemptNumber = 1; ; attemptNumber++) {
-    try {
-      return await attempt(AbortSignal.timeout(timeoutMs));
-    } catch (error) {
-      const kind = classifyS3Error(error);
-      if (kind === 'already-present') throw new AlreadyPresent();
-      observe(options, () => options.observer?.onError?.(operation, kind));
-      const where = { bucket: options.sink.bucket, key, operation, attempt: attemptNumber, kind };
-      if (kind !== 'retryable') {
-        options.logger.error(
-          { ...where, error: describeS3Error(error) },
-          'S3 refused the request; not retrying',
-        );
-        throw permanentError(options, operation, key, kind, error);
-      }
-      if (attemptNumber >= backoff.maxAttempts) {
-        options.logger.error({ ...where, error: describeS3Error(error) }, 'S3 kept failing; giving up');
-        throw new StorePermanentError(
-          `${operation} of ${location(options, key)} failed ${attemptNumber} times; last error: ` +
-            `${describeS3Error(error)}. S3 (or the endpoint ${options.sink.endpoint ?? 'of the bucket region'}) ` +
-            'is unreachable or overloaded; nothing was committed, so the exporter resumes from the last stored ' +
-            'object when restarted.',
-          'retries-exhausted',
-          options.sink.bucket,
-          key,
-          { cause: error },
-        );
-      }
-      const delay = backoffDelay(backoff, attemptNumber);
-      options.logger.warn(
-        { ...where, delayMs: delay, error: describeS3Error(error) },
-        'S3 request failed; retrying',
-      );
-      observe(options, () => options.observer?.onRetry?.(operation, kind));
-      await sleep(delay);
-    }
-  }
-}
-
-function observe(options: S3StoreOptions, call: () => void): void {
-  try {
-    call();
-  } catch (error) {
-    options.logger.warn({ error: String(error) }, 'a storage observer failed; ignored');
-  }
+function retryContextOf(options: S3StoreOptions): RetryContext {
+  return retryContext(options, {
+    sinkType: 's3',
+    service: 'S3',
+    classify: classifyS3Error,
+    describe: describeS3Error,
+    permanent: (operation, key, kind, error) =>
+      permanentError(options, operation as S3Operation, key, kind, error),
+    location: (key) => location(options, key),
+    reachedAt: `S3 (or the endpoint ${options.sink.endpoint ?? 'of the bucket region'})`,
+  });
 }
 
 function location(options: S3StoreOptions, key: string | undefined): string {
@@ -208,7 +160,7 @@ function permanentError(
   options: S3StoreOptions,
   operation: S3Operation,
   key: string | undefined,
-  kind: S3FailureKind,
+  kind: StoreFailureKind,
   error: unknown,
 ): StorePermanentError {
   const { bucket } = options.sink;

@@ -88,8 +88,8 @@ describe('S3ObjectStore', () => {
     proxy.inject({ fault: { kind: 'status', status: 503 }, count: 2, method: 'PUT' });
     proxy.inject({ fault: { kind: 'status', status: 500 }, count: 1, method: 'PUT' });
     await expect(store.putIfAbsent('events/retried.jsonl', Buffer.from('{}\n'))).resolves.toBe('created');
-    const retries = await registry.getSingleMetricAsString('batch_exporter_s3_retries_total');
-    expect(retries).toMatch(/operation="PutObject",kind="retryable"} 3/);
+    const retries = await registry.getSingleMetricAsString('batch_exporter_storage_retries_total');
+    expect(retries).toMatch(/sink_type="s3",operation="PutObject",kind="retryable"} 3/);
   });
 
   test('retries a request that times out', async () => {
