@@ -8,7 +8,9 @@ import * as fs from 'fs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack } from 'cdktf';
 
+import { BatchExporter } from '../constructs/exporter/batch-exporter';
 import { ExporterImage } from '../constructs/exporter/exporter-image';
+import { ISink } from '../constructs/sink/s3-sink';
 
 /** The environment variables the examples read, with what each sets. */
 export const EXAMPLE_ENVIRONMENT = {
@@ -32,6 +34,8 @@ export const EXAMPLE_ENVIRONMENT = {
   EXAMPLE_VALIDATE_ON_DEPLOY: 'true or false: validate the sink at deploy time (default true)',
   EXAMPLE_VALIDATION_COMMAND: 'the validation command (default npx --no-install batch-exporter validate)',
   EXAMPLE_CREDENTIALS_FILE: 'existing-bucket only: the s3.json (default: the sample next to the example)',
+  EXAMPLE_GCP_PROJECT: 'gcs-export only: the Google Cloud project (default strm-export-demo)',
+  EXAMPLE_GCS_LOCATION: 'gcs-export only: the GCS bucket location (default EU)',
 } as const;
 
 export type ExampleEnvironment = Readonly<Record<string, string | undefined>>;
@@ -55,6 +59,8 @@ export interface ExampleSettings {
   readonly validateOnDeploy: boolean;
   readonly validationCommand?: string;
   readonly credentialsFile?: string;
+  readonly gcpProject: string;
+  readonly gcsLocation: string;
 }
 
 /** Reads the settings; throws one error listing every bad variable with its value and the fix. */
@@ -105,6 +111,8 @@ export function exampleSettings(env: ExampleEnvironment): ExampleSettings {
     validateOnDeploy: flag('EXAMPLE_VALIDATE_ON_DEPLOY', true),
     validationCommand: env.EXAMPLE_VALIDATION_COMMAND,
     credentialsFile: env.EXAMPLE_CREDENTIALS_FILE,
+    gcpProject: env.EXAMPLE_GCP_PROJECT ?? 'strm-export-demo',
+    gcsLocation: env.EXAMPLE_GCS_LOCATION ?? 'EU',
   };
   for (const name of Object.keys(env)) {
     if (name.startsWith('EXAMPLE_') && !(name in EXAMPLE_ENVIRONMENT)) {
@@ -151,6 +159,22 @@ export function exampleImage(settings: ExampleSettings): ExporterImage {
   return settings.imageUri === undefined
     ? ExporterImage.fromRuntimeSources()
     : ExporterImage.fromRegistry(settings.imageUri);
+}
+
+/** The batch exporter of the examples, on the given sink (id `Exporter`). */
+export function exampleExporter(
+  stack: TerraformStack,
+  settings: ExampleSettings,
+  sink: ISink,
+): BatchExporter {
+  return new BatchExporter(stack, 'Exporter', {
+    stream: { name: settings.streamName, topic: settings.topic, brokers: settings.brokers },
+    sink,
+    image: exampleImage(settings),
+    network: { subnetIds: settings.subnetIds, securityGroupIds: settings.securityGroupIds },
+    interval: settings.intervalSeconds,
+    consumers: settings.consumers,
+  });
 }
 
 /** The deploy-time validation settings of the sink. */

@@ -7,6 +7,7 @@ import { ALL_GUARDS } from './guards';
 import { GuardFinding, GuardRule } from './guards/finding';
 import { NodeMode, StackGraph } from './plan/graph';
 import { ExporterReview, reviewExporters } from './exporters';
+import { ReviewedGcsGrant, reviewGcsPermissions } from './gcs-permissions';
 import { ReviewedGrant, reviewPermissions } from './permissions';
 import { reviewSecrets, SecretsReview } from './secrets';
 
@@ -31,6 +32,8 @@ export interface StackReview {
   readonly passed: boolean;
   readonly resourcesByType: readonly ResourceTypeSummary[];
   readonly permissions: readonly ReviewedGrant[];
+  /** Google Cloud IAM bindings (GCS sinks); only present when the stack has some. */
+  readonly gcsPermissions?: readonly ReviewedGcsGrant[];
   readonly secrets: SecretsReview;
   readonly createOrder: readonly string[];
   readonly destroyOrder: readonly string[];
@@ -76,6 +79,7 @@ export function reviewStack(graph: StackGraph): StackReview {
       a.mode === b.mode ? compare(a.type, b.type) : a.mode === 'managed' ? -1 : 1,
     ),
     permissions: reviewPermissions(graph),
+    ...gcsSection(graph),
     secrets: reviewSecrets(graph),
     createOrder: graph.createOrder(),
     destroyOrder: graph.destroyOrder(),
@@ -83,6 +87,11 @@ export function reviewStack(graph: StackGraph): StackReview {
     referencesOutsideStack: graph.referencesOutsideStack().map((r) => ({ from: r.from, to: r.to })),
     guards,
   };
+}
+
+function gcsSection(graph: StackGraph): { gcsPermissions?: ReviewedGcsGrant[] } {
+  const gcsPermissions = reviewGcsPermissions(graph);
+  return gcsPermissions.length > 0 ? { gcsPermissions } : {};
 }
 
 function compare(a: string, b: string): number {

@@ -1,5 +1,6 @@
 /** Renders a review report as plain text for terminals and pull-request comments. */
 import { findingMessage } from './guards/finding';
+import { gcsPermissionLines } from './gcs-permissions';
 import { ReviewedStatement } from './permissions';
 import { ReviewReport, StackReview } from './report';
 
@@ -46,6 +47,8 @@ function renderStack(review: StackReview): string {
     if (g.unreadable) lines.push(`  - ! cannot be read from the plan: ${g.unreadable}`);
     for (const s of g.statements) lines.push(`  - ${statementLine(s)}`);
   }
+
+  lines.push(...gcsPermissionLines(review.gcsPermissions ?? []));
 
   lines.push('', '## Secrets');
   for (const s of review.secrets.stores) {

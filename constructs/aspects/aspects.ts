@@ -10,6 +10,9 @@ import {
   ALL_GUARDS,
   checkNoPlaintextSecrets,
   checkSecureBuckets,
+  checkGcsKeysStored,
+  checkGcsWriterLeastPrivilege,
+  checkSecureGcsBuckets,
   checkSinkWriterLeastPrivilege,
   Guard,
 } from '../../review/guards';
@@ -21,17 +24,17 @@ import { GuardAspect } from './guard-aspect';
  * only on the bucket's own key.
  */
 export class SinkWriterLeastPrivilege extends GuardAspect {
-  protected readonly guards: readonly Guard[] = [checkSinkWriterLeastPrivilege];
+  protected readonly guards: readonly Guard[] = [checkSinkWriterLeastPrivilege, checkGcsWriterLeastPrivilege];
 }
 
 /** Every bucket the stack creates blocks public access, encrypts, denies non-TLS requests and aborts stale uploads. */
 export class SecureExportBuckets extends GuardAspect {
-  protected readonly guards: readonly Guard[] = [checkSecureBuckets];
+  protected readonly guards: readonly Guard[] = [checkSecureBuckets, checkSecureGcsBuckets];
 }
 
 /** No secret in outputs, tags or plain environment; access keys PGP-encrypted or consumed only by the sink secret. */
 export class NoPlaintextSecrets extends GuardAspect {
-  protected readonly guards: readonly Guard[] = [checkNoPlaintextSecrets];
+  protected readonly guards: readonly Guard[] = [checkNoPlaintextSecrets, checkGcsKeysStored];
 }
 
 /** All guard rails at once. */

@@ -7,7 +7,10 @@ export {
 export { GuardAspect } from './guard-aspect';
 export {
   ALL_GUARDS,
+  checkGcsKeysStored,
+  checkGcsWriterLeastPrivilege,
   checkNoPlaintextSecrets,
+  checkSecureGcsBuckets,
   checkSecureBuckets,
   checkSinkWriterLeastPrivilege,
   findingMessage,

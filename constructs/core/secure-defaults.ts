@@ -54,3 +54,18 @@ export const ASSIGN_PUBLIC_IP = false;
 
 /** How long the deploy-time sink validation retries access denials (a fresh IAM key takes seconds to work). */
 export const DEPLOY_VALIDATION_RETRY_SECONDS = 60;
+
+/** GCS: IAM alone decides access (no object ACLs), which IAM conditions on the writer's grant require. */
+export const GCS_UNIFORM_BUCKET_LEVEL_ACCESS = true;
+
+/** GCS: the export bucket and its objects can never be made public (allUsers/allAuthenticatedUsers). */
+export const GCS_PUBLIC_ACCESS_PREVENTION = 'enforced';
+
+/**
+ * GCS: no retention policy unless asked for. The writer can neither overwrite nor delete (objectCreator and
+ * `ifGenerationMatch: 0`), and a retention policy, once locked, can never be shortened or removed.
+ */
+export const GCS_RETENTION_DAYS: number | undefined = undefined;
+
+/** GCS: the service account of the writer gets this prefix and a short hash of its construct path. */
+export const GCS_WRITER_ACCOUNT_PREFIX = 'batch-exporter-';

@@ -3,13 +3,18 @@ import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmana
 import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 
-import { PATH_PREFIX_RULE, pathPrefixProblems, REGION_PATTERN } from '../../runtime/config/rules';
+import { REGION_PATTERN } from '../../runtime/config/rules';
+import type { SinkType } from '../../runtime/config/sink-credentials';
 import { IExportBucket } from '../bucket/export-bucket';
 import { isKnown, PropProblems } from '../core/problems';
-import { SECRET_RECOVERY_WINDOW_DAYS } from '../core/secure-defaults';
 import { ISinkWriter, WriterMode } from '../writer/sink-writer';
-import { readCredentialsFile } from './credentials-file';
-import { DeployValidationOptions, SinkDeployValidation } from './deploy-validation';
+import { SinkDeployValidation } from './deploy-validation';
+import {
+  checkSinkSecretProps,
+  checkWriterOrFile,
+  SinkSecretProps,
+  storeSinkCredentials,
+} from './sink-secret';
 
 /** Where an exporter gets its S3 credentials from. */
 export type SinkCredentials =
@@ -31,11 +36,13 @@ export type SinkCredentials =
 export interface ISink extends IConstruct {
   /** The sink's name (seed: `strm create sink s3 ...` makes a sink named "s3"). */
   readonly sinkName: string;
+  /** Where it writes: "s3" or "gcs" (seed: "we automatically set the type to S3 or Google Cloud Storage"). */
+  readonly sinkType: SinkType;
   /** The bucket it writes to. */
-  readonly bucket: IExportBucket;
+  readonly bucket: ISinkBucket;
   /** The prefix its credentials may write under; every exporter's pathPrefix must lie within it. */
   readonly prefix?: string;
-  /** The bucket's region, if given (else the runtime asks GetBucketLocation). */
+  /** The S3 bucket's region, if given (else the runtime asks GetBucketLocation); never for GCS. */
   readonly region?: string;
   /** An S3-compatible endpoint, if given. */
   readonly endpoint?: string;
@@ -49,10 +56,20 @@ export interface ISink extends IConstruct {
   readonly readiness?: ITerraformDependable;
 }
 
+/** The bucket of a sink, S3 or GCS: all an exporter needs of it is the name. */
+export interface ISinkBucket extends IConstruct {
+  /** The bucket's name (a Terraform reference when this stack creates the bucket). */
+  readonly bucketName: string;
+}
+
 /** Props of an S3 sink. Give exactly one of `writer` and `credentialsFile`. */
-export interface S3SinkProps {
-  /** The sink's name, e.g. "s3" (letters, digits, ".", "_", "-"; up to 64 characters). */
-  readonly name: string;
+export interface S3SinkProps extends SinkSecretProps {
+  /**
+   * Validate the sink at deploy time by writing the empty `.strm_test_<uuid>.jsonl` with its credentials.
+   * Not available in task-role mode (there is no key to validate with outside the task).
+   * @default true (false in task-role mode)
+   */
+  readonly validateOnDeploy?: boolean;
   /**
    * The writer whose credentials the sink holds (bucket and prefix come from it).
    * @default - none; then `credentialsFile` and `bucket` are required
@@ -85,37 +102,7 @@ export interface S3SinkProps {
    * @default - AWS S3
    */
   readonly endpoint?: string;
-  /**
-   * A customer managed KMS key ARN for the secret.
-   * @default - the AWS managed key `aws/secretsmanager`
-   */
-  readonly secretEncryptionKeyArn?: string;
-  /**
-   * Days a deleted secret can be restored.
-   * @default 7
-   */
-  readonly secretRecoveryWindowDays?: number;
-  /**
-   * Validate the sink at deploy time by writing the empty `.strm_test_<uuid>.jsonl` with its credentials
-   * (the runtime's `validate`, via a local-exec provisioner). Turn it off for remote runners without Node.
-   * Not available in task-role mode (there is no key to validate with outside the task).
-   * @default true (false in task-role mode)
-   */
-  readonly validateOnDeploy?: boolean;
-  /**
-   * How the deploy-time validation runs.
-   * @default - `npx --no-install batch-exporter validate`, retrying access denials for 60 s
-   */
-  readonly validation?: DeployValidationOptions;
-  /**
-   * Tags for the secret (never anything secret).
-   * @default - no tags
-   */
-  readonly tags?: Record<string, string>;
 }
-
-const SINK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 /**
  * The S3 sink: a Secrets Manager secret (optionally under a customer KMS key) holding the credentials in
@@ -126,6 +113,7 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
  */
 export class S3Sink extends Construct implements ISink {
   public readonly sinkName: string;
+  public readonly sinkType: SinkType = 's3';
   public readonly bucket: IExportBucket;
   public readonly prefix?: string;
   public readonly region?: string;
@@ -154,46 +142,24 @@ export class S3Sink extends Construct implements ISink {
       return;
     }
 
-    const credentialsJson = writer ? accessKeyJson(writer) : (fileJson as string);
-
-    this.secret = new SecretsmanagerSecret(this, 'Secret', {
-      namePrefix: `batch-exporter/sinks/${props.name}/`,
-      description: `Credentials of the batch-exporter sink "${props.name}" (aws iam create-access-key JSON)`,
-      kmsKeyId: props.secretEncryptionKeyArn,
-      recoveryWindowInDays: props.secretRecoveryWindowDays ?? SECRET_RECOVERY_WINDOW_DAYS,
-      tags: props.tags,
-      // Only the version references the key, yet the seed tears the sink down before the credentials it
-      // holds: this edge makes `cdktf destroy` delete the whole sink before the access key.
+    const parts = storeSinkCredentials(this, props, {
+      json: writer ? accessKeyJson(writer) : (fileJson as string),
+      shape: 'aws iam create-access-key JSON',
       dependsOn: writer?.accessKey ? [writer.accessKey] : undefined,
+      bucketName: this.bucket.bucketName,
+      prefix: this.prefix,
+      region: this.region,
+      endpoint: this.endpoint,
     });
-    this.secretVersion = new SecretsmanagerSecretVersion(this, 'Credentials', {
-      secretId: this.secret.id,
-      secretString: credentialsJson,
-    });
+    this.secret = parts.secret;
+    this.secretVersion = parts.secretVersion;
+    this.validation = parts.validation;
+    this.readiness = parts.readiness;
     this.credentials = {
       kind: 'secret',
       secretArn: this.secret.arn,
       kmsKeyArn: props.secretEncryptionKeyArn,
     };
-
-    if (props.validateOnDeploy ?? true) {
-      this.validation = new SinkDeployValidation(
-        this,
-        'DeployValidation',
-        {
-          bucketName: this.bucket.bucketName,
-          prefix: this.prefix,
-          region: this.region,
-          endpoint: this.endpoint,
-          credentialsJson: this.secretVersion.secretString,
-          trigger: this.secretVersion.versionId,
-        },
-        props.validation,
-      );
-      this.readiness = this.validation.resource;
-    } else {
-      this.readiness = this.secretVersion;
-    }
   }
 }
 
@@ -217,44 +183,10 @@ function accessKeyJson(writer: ISinkWriter): string {
 /** Every problem with the props and the credentials file, in one error; the file's JSON when it is valid. */
 function validate(path: string, props: S3SinkProps): string | undefined {
   const problems = new PropProblems('S3Sink', path);
-  if (!isKnown(props.name) || typeof props.name !== 'string' || !SINK_NAME.test(props.name)) {
-    if (props.name === undefined || isKnown(props.name)) {
-      problems.add(
-        'name',
-        props.name,
-        'is not a valid sink name',
-        'use 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit, e.g. "s3"',
-      );
-    }
-  }
+  checkSinkSecretProps(problems, props, 's3');
+  const fileJson = checkWriterOrFile(problems, props, { type: 's3', writer: 'SinkWriter', file: 's3.json' });
   const writer = props.writer;
-  if (writer && props.credentialsFile !== undefined) {
-    problems.add(
-      'credentialsFile',
-      props.credentialsFile,
-      'is given together with writer (a sink holds one set of credentials)',
-      'give either writer (new credentials) or credentialsFile (existing s3.json), not both',
-    );
-  }
-  if (!writer && props.credentialsFile === undefined) {
-    problems.add(
-      'writer',
-      undefined,
-      'and credentialsFile are both missing',
-      'pass writer: new SinkWriter(...), or credentialsFile: "s3.json" together with bucket',
-    );
-  }
   if (writer) {
-    for (const prop of ['bucket', 'prefix'] as const) {
-      if (props[prop] !== undefined) {
-        problems.add(
-          prop,
-          prop === 'bucket' ? props.bucket?.node.path : props.prefix,
-          'is given together with writer, which already decides it',
-          `remove ${prop}; set it on the SinkWriter`,
-        );
-      }
-    }
     if (writer.secretEncryptedWithPgp) {
       problems.add(
         'writer',
@@ -289,52 +221,8 @@ function validate(path: string, props: S3SinkProps): string | undefined {
       'pass bucket: ExportBucket.fromBucketName(scope, "Bucket", "<bucket the key may write to>")',
     );
   }
-  if (isKnown(props.prefix)) {
-    const broken = typeof props.prefix === 'string' ? pathPrefixProblems(props.prefix) : ['is not a string'];
-    if (broken.length > 0) problems.add('prefix', props.prefix, broken.join(', '), `use ${PATH_PREFIX_RULE}`);
-  }
   if (isKnown(props.region) && !new RegExp(REGION_PATTERN).test(String(props.region))) {
     problems.add('region', props.region, 'is not an AWS region name', 'use a region like "eu-west-1"');
-  }
-  if (isKnown(props.endpoint) && !/^https?:\/\/[^\s/]+/.test(String(props.endpoint))) {
-    problems.add(
-      'endpoint',
-      props.endpoint,
-      'is not an http(s) URL',
-      'use a URL like "http://127.0.0.1:4566"',
-    );
-  }
-  if (isKnown(props.secretEncryptionKeyArn) && !KMS_KEY_ARN.test(String(props.secretEncryptionKeyArn))) {
-    problems.add(
-      'secretEncryptionKeyArn',
-      props.secretEncryptionKeyArn,
-      'is not a KMS key ARN',
-      'give a key ARN like "arn:aws:kms:eu-west-1:111122223333:key/<key id>", or leave it unset for the AWS managed key',
-    );
-  }
-  const window = props.secretRecoveryWindowDays;
-  if (isKnown(window) && !(window === 0 || (Number.isInteger(window) && window! >= 7 && window! <= 30))) {
-    problems.add(
-      'secretRecoveryWindowDays',
-      window,
-      'is not 0 or a whole number from 7 to 30 (Secrets Manager limits)',
-      'use 7 to 30 days, or 0 to delete the secret at once on destroy',
-    );
-  }
-  const retrySeconds = props.validation?.retrySeconds;
-  if (isKnown(retrySeconds) && !(Number.isInteger(retrySeconds) && retrySeconds! >= 0)) {
-    problems.add(
-      'validation.retrySeconds',
-      retrySeconds,
-      'is not a whole number of seconds (0 or more)',
-      'use e.g. 60',
-    );
-  }
-  let fileJson: string | undefined;
-  if (typeof props.credentialsFile === 'string' && !writer) {
-    const file = readCredentialsFile(props.credentialsFile);
-    for (const message of file.problems ?? []) problems.addWorded('credentialsFile', message);
-    fileJson = file.json;
   }
   problems.throwIfAny();
   return fileJson;

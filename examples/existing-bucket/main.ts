@@ -10,11 +10,10 @@ import * as path from 'path';
 import { App, TerraformOutput, TerraformStack } from 'cdktf';
 
 import { ExportBucket } from '../../constructs/bucket/export-bucket';
-import { BatchExporter } from '../../constructs/exporter/batch-exporter';
 import { S3Sink } from '../../constructs/sink/s3-sink';
 import {
   addAwsProvider,
-  exampleImage,
+  exampleExporter,
   exampleSettings,
   ExampleEnvironment,
   ExampleSettings,
@@ -46,14 +45,7 @@ export class ExistingBucketStack extends TerraformStack {
       endpoint: settings.endpoint,
       ...exampleValidation(settings),
     });
-    const exporter = new BatchExporter(this, 'Exporter', {
-      stream: { name: settings.streamName, topic: settings.topic, brokers: settings.brokers },
-      sink,
-      image: exampleImage(settings),
-      network: { subnetIds: settings.subnetIds, securityGroupIds: settings.securityGroupIds },
-      interval: settings.intervalSeconds,
-      consumers: settings.consumers,
-    });
+    const exporter = exampleExporter(this, settings, sink);
     new TerraformOutput(this, 'ExporterName', { value: exporter.exporterName });
   }
 }

@@ -6,12 +6,11 @@
 import { App, TerraformOutput, TerraformStack } from 'cdktf';
 
 import { ExportBucket } from '../../constructs/bucket/export-bucket';
-import { BatchExporter } from '../../constructs/exporter/batch-exporter';
 import { S3Sink } from '../../constructs/sink/s3-sink';
 import { SinkWriter } from '../../constructs/writer/sink-writer';
 import {
   addAwsProvider,
-  exampleImage,
+  exampleExporter,
   exampleSettings,
   ExampleEnvironment,
   ExampleSettings,
@@ -32,14 +31,7 @@ export class S3ExportStack extends TerraformStack {
       endpoint: settings.endpoint,
       ...exampleValidation(settings),
     });
-    const exporter = new BatchExporter(this, 'Exporter', {
-      stream: { name: settings.streamName, topic: settings.topic, brokers: settings.brokers },
-      sink,
-      image: exampleImage(settings),
-      network: { subnetIds: settings.subnetIds, securityGroupIds: settings.securityGroupIds },
-      interval: settings.intervalSeconds,
-      consumers: settings.consumers,
-    });
+    const exporter = exampleExporter(this, settings, sink);
     // Names only: nothing secret is ever an output.
     new TerraformOutput(this, 'BucketName', { value: bucket.bucketName });
     new TerraformOutput(this, 'ExporterName', { value: exporter.exporterName });

@@ -13,7 +13,7 @@ import { findingAt, GuardFinding, sortFindings } from './finding';
 
 const RULE = 'no-plaintext-secrets';
 
-const TAG_ATTRIBUTES = new Set(['tags', 'tags_all', 'default_tags']);
+const TAG_ATTRIBUTES = new Set(['tags', 'tags_all', 'default_tags', 'labels']);
 
 /** Every place a secret leaves encrypted storage. */
 export function checkNoPlaintextSecrets(graph: StackGraph): GuardFinding[] {

@@ -22,6 +22,9 @@ export const SECRET_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   // A short-lived registry password, e.g. for the docker provider's registry_auth.
   'data.aws_ecr_authorization_token': ['password', 'authorization_token'],
   tls_private_key: ['private_key_pem', 'private_key_openssh', 'private_key_pem_pkcs8'],
+  // GCS sinks: the service account key file (base64) and an HMAC key's secret.
+  google_service_account_key: ['private_key'],
+  google_storage_hmac_key: ['secret'],
 };
 
 /** Types that store secrets encrypted at rest (the places a secret should live). */

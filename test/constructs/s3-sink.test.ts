@@ -5,6 +5,7 @@ import { ExportBucket } from '../../constructs/bucket/export-bucket';
 import { S3Sink, S3SinkProps } from '../../constructs/sink/s3-sink';
 import { SinkWriter, WriterMode } from '../../constructs/writer/sink-writer';
 import { accessKeyDocument, CANARY_SECRET, removeTempFiles, writeTempFile } from './fixtures';
+import { serviceAccountKeyFile } from '../support/gcs-key';
 import { synthStack, SynthesizedStack } from '../support/synth';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -134,9 +135,9 @@ describe('S3Sink', () => {
         /AccessKey.AccessKeyId \(file .*\) is missing/,
       ],
       [
-        'a Google Cloud service account',
-        { type: 'service_account', private_key: 'x', client_email: 'a@b' },
-        /is a Google Cloud service account key: GCS sinks are not supported yet/,
+        'a Google service account key, the credentials of a GCS sink',
+        serviceAccountKeyFile(),
+        /credentialsFile: ".*" is the credentials of a GCS sink, not of a S3 one\. Fix: it is a Google service account key: use new GcsSink\(/,
       ],
       [
         'an Inactive key',

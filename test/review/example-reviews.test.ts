@@ -15,8 +15,8 @@ describe('the checked-in example reviews (docs/review)', () => {
   });
   afterAll(() => fs.rmSync(fresh, { recursive: true, force: true }));
 
-  test('every guard passes on both examples', () => {
-    expect(codes).toEqual({ 's3-export': 0, 'existing-bucket': 0 });
+  test('every guard passes on every example', () => {
+    expect(codes).toEqual({ 's3-export': 0, 'existing-bucket': 0, 'gcs-export': 0 });
   });
 
   test.each(EXAMPLES.map((e) => e.name))(

@@ -12,12 +12,14 @@ import { App } from 'cdktf';
 
 import { runReview } from '../../review/cli';
 import { existingBucketApp } from '../../examples/existing-bucket/main';
+import { gcsExportApp } from '../../examples/gcs-export/main';
 import { s3ExportApp } from '../../examples/s3-export/main';
 
 /** The examples and how to make their apps (default settings: no EXAMPLE_* variables). */
 export const EXAMPLES: readonly { readonly name: string; readonly app: (outdir: string) => App }[] = [
   { name: 's3-export', app: (outdir) => s3ExportApp({}, outdir) },
   { name: 'existing-bucket', app: (outdir) => existingBucketApp({}, outdir) },
+  { name: 'gcs-export', app: (outdir) => gcsExportApp({}, outdir) },
 ];
 
 /** Regenerates every example's review under `root` (e.g. docs/review); returns the exit codes. */

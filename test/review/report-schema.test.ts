@@ -17,7 +17,7 @@ describe('the review report JSON schema (docs/review-report.schema.json)', () =>
   ) as object;
   const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
 
-  test.each(['s3-export', 'existing-bucket'])('accepts the checked-in %s report', (example) => {
+  test.each(['s3-export', 'existing-bucket', 'gcs-export'])('accepts the checked-in %s report', (example) => {
     const report = JSON.parse(
       fs.readFileSync(path.join(projectRoot(), 'docs', 'review', example, 'review.json'), 'utf8'),
     ) as unknown;
