@@ -1,5 +1,43 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { LocalGcs } from '../gcs/fake-gcs';
 import { StoredObject, namedPartitions } from './verify';
+
+/** Where the catalog reads from: an S3 bucket (moto) or a GCS bucket (fake-gcs-server). */
+export interface ObjectSource {
+  /** Every key under the prefix. */
+  list(prefix: string): Promise<string[]>;
+  read(key: string): Promise<Buffer>;
+}
+
+/** An S3 bucket read with the administrator's client. */
+export function s3ObjectSource(s3: S3Client, bucket: string): ObjectSource {
+  return {
+    list: async (prefix) => {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await s3.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        for (const { Key } of page.Contents ?? []) if (Key) keys.push(Key);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return keys;
+    },
+    read: async (key) => {
+      const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return Buffer.from(await body.Body!.transformToByteArray());
+    },
+  };
+}
+
+/** A GCS bucket on the local fake-gcs-server. */
+export function gcsObjectSource(gcs: LocalGcs, bucket: string): ObjectSource {
+  return {
+    list: async (prefix) => (await gcs.listObjects(bucket, prefix)).map((o) => o.name),
+    read: (key) => gcs.readObject(bucket, key),
+  };
+}
 
 /**
  * Every data object under a prefix, read with the admin client (the exporter itself may not list or read).
@@ -10,44 +48,31 @@ export class ObjectCatalog {
   private readonly invalidNames: string[] = [];
 
   constructor(
-    private readonly s3: S3Client,
-    private readonly bucket: string,
+    private readonly source: ObjectSource,
     private readonly prefix: string,
   ) {}
 
   /** Lists the prefix and downloads objects not seen before; resolves with how many were new. */
   async refresh(): Promise<number> {
-    let token: string | undefined;
     let added = 0;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: `${this.prefix}/`,
-          ContinuationToken: token,
-        }),
-      );
-      for (const { Key } of page.Contents ?? []) {
-        if (!Key || this.objects.has(Key) || this.invalidNames.includes(Key)) continue;
-        const relative = Key.slice(this.prefix.length + 1);
-        if (relative.startsWith('.strm_test_') || relative.startsWith('_invalid/')) continue;
-        const partitions = namedPartitions(Key);
-        if (!partitions) {
-          this.invalidNames.push(Key);
-          continue;
-        }
-        const body = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
-        const bytes = Buffer.from(await body.Body!.transformToByteArray());
-        this.objects.set(Key, {
-          key: Key,
-          namedPartitions: partitions,
-          eventIds: parseLines(bytes.toString('utf8')),
-          bytes: bytes.length,
-        });
-        added += 1;
+    for (const key of await this.source.list(`${this.prefix}/`)) {
+      if (this.objects.has(key) || this.invalidNames.includes(key)) continue;
+      const relative = key.slice(this.prefix.length + 1);
+      if (relative.startsWith('.strm_test_') || relative.startsWith('_invalid/')) continue;
+      const partitions = namedPartitions(key);
+      if (!partitions) {
+        this.invalidNames.push(key);
+        continue;
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+      const bytes = await this.source.read(key);
+      this.objects.set(key, {
+        key,
+        namedPartitions: partitions,
+        eventIds: parseLines(bytes.toString('utf8')),
+        bytes: bytes.length,
+      });
+      added += 1;
+    }
     return added;
   }
 

@@ -3,8 +3,10 @@ import type { Admin } from 'kafkajs';
 import { DEFAULT_MAX_OBJECT_BYTES } from '../../runtime/config/schema';
 import { FaultProxy, startFaultProxy } from '../aws/fault-proxy';
 import type { AwsCredentials, LocalAws } from '../aws/moto';
+import type { LocalGcs } from '../gcs/fake-gcs';
+import { serviceAccountKeyFile } from '../gcs/service-account-key';
 import type { MockKafka } from '../kafka/mock-kafka';
-import { ObjectCatalog } from './catalog';
+import { ObjectCatalog, gcsObjectSource, s3ObjectSource } from './catalog';
 import { ExporterFleet, ExporterProcess, StartOptions } from './fleet';
 import { reportedLosses } from './losses';
 import { ProgressMonitor } from './monitor';
@@ -20,6 +22,8 @@ export interface MatrixServices {
   readonly admin: Admin;
   /** S3 client with the administrator's credentials (lists and reads what exporters stored). */
   readonly s3: S3Client;
+  /** fake-gcs-server with the same bucket, when a selected scenario writes to GCS. */
+  readonly gcs?: LocalGcs;
   readonly logDir: string;
   readonly timing: MatrixTiming;
 }
@@ -59,7 +63,13 @@ export interface ScenarioSpec {
    * @default false
    */
   readonly expectsLoss?: boolean;
-  /** The sink credentials the exporters use. @default - the administrator's */
+  /**
+   * Where the exporters write: moto's S3, or fake-gcs-server's GCS with a service account key file as the
+   * sink credentials (the storage scenarios run on both).
+   * @default 's3'
+   */
+  readonly sink?: 's3' | 'gcs';
+  /** The sink credentials the exporters use (S3). @default - the administrator's */
   readonly credentials?: (services: MatrixServices, spec: ScenarioNames) => Promise<AwsCredentials>;
   run(context: ScenarioContext): Promise<void>;
 }
@@ -80,8 +90,10 @@ export interface ScenarioContext extends ScenarioNames {
   readonly monitor: ProgressMonitor;
   /** Every data object stored under this scenario's prefix (refresh it to see the latest). */
   readonly catalog: ObjectCatalog;
-  /** Path pattern of this scenario's data-object PUTs (not the validation object), for proxy rules. */
+  /** Path pattern of this scenario's data-object uploads (not the validation object), for proxy rules. */
   readonly dataPath: RegExp;
+  /** The method of those uploads: S3's PUT or GCS's POST (objects.insert). */
+  readonly dataMethod: 'PUT' | 'POST';
   /** Names what the scenario is doing now, for the time-budget failure message. */
   step(name: string): void;
   sleep(ms: number): Promise<void>;
@@ -137,7 +149,12 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
   const failures: string[] = [];
   const notes: string[] = [];
   const budgetSeconds = spec.budgetSeconds(services.timing);
-  const proxy = await startFaultProxy(services.aws.endpoint);
+  const gcs = spec.sink === 'gcs' ? services.gcs : undefined;
+  if (spec.sink === 'gcs' && gcs === undefined)
+    throw new Error(`scenario ${spec.id} needs the matrix's GCS server`);
+  const proxy = gcs
+    ? await startFaultProxy(gcs.endpoint, { dialect: 'gcs' })
+    : await startFaultProxy(services.aws.endpoint);
   const credentials = spec.credentials
     ? await spec.credentials(services, names)
     : services.aws.adminCredentials;
@@ -147,12 +164,15 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     partitions,
     runId: `s${spec.id}`,
   });
-  const catalog = new ObjectCatalog(services.s3, services.bucket, names.prefix);
+  const catalog = new ObjectCatalog(
+    gcs ? gcsObjectSource(gcs, services.bucket) : s3ObjectSource(services.s3, services.bucket),
+    names.prefix,
+  );
   const fleet = new ExporterFleet({
     name: `s${spec.id}`,
     logDir: services.logDir,
     environment: {
-      ...exporterEnvironment(services, proxy, names, spec.id, credentials),
+      ...exporterEnvironment(services, proxy, names, spec.id, gcs ? 'gcs' : credentials),
       ...spec.environment,
     },
   });
@@ -182,7 +202,12 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     producer,
     monitor,
     catalog,
-    dataPath: new RegExp(`^/${services.bucket}/${names.prefix}/\\d{4}-`),
+    dataPath: gcs
+      ? new RegExp(
+          `^/upload/storage/v1/b/${services.bucket}/o\\?.*name=${encodeURIComponent(`${names.prefix}/`)}\\d{4}-`,
+        )
+      : new RegExp(`^/${services.bucket}/${names.prefix}/\\d{4}-`),
+    dataMethod: gcs ? 'POST' : 'PUT',
     step: (name) => {
       if (aborted) throw new Error(`aborted (time budget exceeded) before ${name}`);
       step = name;
@@ -306,7 +331,7 @@ function exporterEnvironment(
   proxy: FaultProxy,
   names: ScenarioNames,
   id: string,
-  credentials: AwsCredentials,
+  credentials: AwsCredentials | 'gcs',
 ): Record<string, string> {
   return {
     BATCH_EXPORTER_NAME: `faults-${id}`,
@@ -316,17 +341,22 @@ function exporterEnvironment(
     BATCH_EXPORTER_KAFKA_CLIENT_ID: `faults-${id}`,
     BATCH_EXPORTER_KAFKA_GROUP_ID: names.groupId,
     BATCH_EXPORTER_SINK_BUCKET: services.bucket,
-    BATCH_EXPORTER_SINK_REGION: services.aws.region,
     BATCH_EXPORTER_SINK_ENDPOINT: proxy.endpoint,
-    BATCH_EXPORTER_SINK_CREDENTIALS: JSON.stringify({
-      AccessKey: {
-        UserName: `faults-${id}`,
-        AccessKeyId: credentials.accessKeyId,
-        Status: 'Active',
-        SecretAccessKey: credentials.secretAccessKey,
-        CreateDate: new Date().toISOString(),
-      },
-    }),
+    // A GCS sink: a service account key file instead of the access key, and no region (GCS takes none).
+    ...(credentials === 'gcs'
+      ? { BATCH_EXPORTER_SINK_CREDENTIALS: JSON.stringify(serviceAccountKeyFile()) }
+      : {
+          BATCH_EXPORTER_SINK_REGION: services.aws.region,
+          BATCH_EXPORTER_SINK_CREDENTIALS: JSON.stringify({
+            AccessKey: {
+              UserName: `faults-${id}`,
+              AccessKeyId: credentials.accessKeyId,
+              Status: 'Active',
+              SecretAccessKey: credentials.secretAccessKey,
+              CreateDate: new Date().toISOString(),
+            },
+          }),
+        }),
     BATCH_EXPORTER_PATH_PREFIX: names.prefix,
     BATCH_EXPORTER_INTERVAL_SECONDS: String(services.timing.intervalSeconds),
     BATCH_EXPORTER_INCLUDE_EXISTING_EVENTS: 'true',

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { KNOWN_ENVIRONMENT } from '../../runtime/config/environment';
 import { LocalAws, startMoto } from '../aws/moto';
+import { LocalGcs, startFakeGcs } from '../gcs/fake-gcs';
 import { MockKafka, TopicSpec, startMockKafka } from '../kafka/mock-kafka';
 import type { MatrixServices, MatrixTiming } from './scenario';
 
@@ -53,9 +54,13 @@ export interface RunningMatrix extends MatrixServices {
 
 /**
  * Starts what every scenario shares: a 3-broker Kafka with every scenario's topic (the launcher creates
- * topics only at start), moto with IAM enforced and the bucket. Each scenario puts its own S3 fault proxy in front of moto.
+ * topics only at start), moto with IAM enforced and the bucket, and (`gcs`) fake-gcs-server with the same
+ * bucket. Each scenario puts its own fault proxy in front of moto or fake-gcs-server.
  */
-export async function startMatrixServices(topics: readonly TopicSpec[]): Promise<RunningMatrix> {
+export async function startMatrixServices(
+  topics: readonly TopicSpec[],
+  options: { readonly gcs?: boolean } = {},
+): Promise<RunningMatrix> {
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch(() => undefined);
@@ -74,6 +79,13 @@ export async function startMatrixServices(topics: readonly TopicSpec[]): Promise
     const bucket = 'faults';
     const s3: S3Client = aws.s3();
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    let gcs: LocalGcs | undefined;
+    if (options.gcs) {
+      const started = await startFakeGcs();
+      stops.push(() => started.stop());
+      await started.createBucket(bucket);
+      gcs = started;
+    }
     const admin: Admin = new Kafka({
       clientId: 'faults-harness',
       brokers: kafka.brokers,
@@ -84,7 +96,7 @@ export async function startMatrixServices(topics: readonly TopicSpec[]): Promise
     stops.push(() => admin.disconnect());
     const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-'));
     const timing = matrixTiming();
-    return { kafka, aws, bucket, s3, admin, logDir, timing, missingKnobs: timing.missingKnobs, stop };
+    return { kafka, aws, bucket, s3, gcs, logDir, admin, timing, missingKnobs: timing.missingKnobs, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
@@ -6,6 +10,7 @@ import { Aspects, TerraformOutput, TerraformStack } from 'cdktf';
 import { gcsExportApp } from '../../examples/gcs-export/main';
 import { ALL_GUARDS, ExportGuardRails } from '../../constructs/aspects';
 import { ExportBucket } from '../../constructs/bucket/export-bucket';
+import { runReview } from '../../constructs/review/cli';
 import { BatchExporter } from '../../constructs/exporter/batch-exporter';
 import { ExporterImage } from '../../constructs/exporter/exporter-image';
 import { GcsExportBucket, IGcsExportBucket } from '../../constructs/gcs/gcs-export-bucket';
@@ -431,5 +436,43 @@ describe('guard rails on GCS', () => {
     });
     expect(out.text).not.toContain('s3:PutObject');
     expect(out.annotationsOf('error')).toEqual([]);
+  });
+});
+
+describe('review of a GCS sink built from a key file', () => {
+  test('never prints the private key, in text, JSON, SVG or Mermaid, also when a guard fails', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gcs-review-'));
+    try {
+      const file = writeTempFile(serviceAccountKeyFile(), 'key.json');
+      const out = withGoogle((stack) => {
+        const sink = new GcsSink(stack, 'Sink', {
+          name: 'gcs',
+          credentialsFile: file,
+          bucket: GcsExportBucket.fromBucketName(stack, 'Bucket', 'strm-export-demo'),
+        });
+        // A guard failure that involves the key: the secret version's value as an output.
+        new TerraformOutput(stack, 'Leak', { value: sink.secretVersion.secretString, sensitive: true });
+      });
+      const keyLines = testPrivateKeyPem()
+        .split('\n')
+        .filter((line) => line.length > 20 && !line.startsWith('-----'));
+      expect(out.text).toContain(keyLines[0]);
+      const plan = path.join(dir, 'cdk.tf.json');
+      fs.writeFileSync(plan, out.text);
+      const printed: string[] = [];
+      const io = { stdout: (t: string) => printed.push(t), stderr: (t: string) => printed.push(t) };
+      expect(await runReview([plan, '--out', path.join(dir, 'out')], io)).toBe(1);
+      expect(await runReview([plan, '--json'], io)).toBe(1);
+      const everything = [
+        ...printed,
+        ...fs
+          .readdirSync(path.join(dir, 'out'))
+          .map((f) => fs.readFileSync(path.join(dir, 'out', f), 'utf8')),
+      ].join('\n');
+      expect(everything).toContain('the output exposes the secret');
+      for (const line of keyLines) expect(everything).not.toContain(line);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -30,6 +30,7 @@ describe('fault matrix: exactly once under crashes, rebalances and faults (issue
     }
     matrix = await startMatrixServices(
       SELECTED.map((s) => ({ name: scenarioNames(s.id).topic, partitions: s.partitions ?? 3 })),
+      { gcs: SELECTED.some((s) => s.sink === 'gcs') },
     );
     scheduled = scheduleScenarios(SELECTED, (spec) => runScenario(spec, matrix), CONCURRENCY);
   }, 120_000);

@@ -31,9 +31,9 @@ async function killAroundPut(context: ScenarioContext, point: 'before' | 'after-
   const exporter = await context.startReady();
   const since = proxy.stats().faulted;
   if (point === 'after-put') {
-    proxy.inject({ fault: { kind: 'lose-response' }, count: 1, method: 'PUT', path: dataPath });
+    proxy.inject({ fault: { kind: 'lose-response' }, count: 1, method: context.dataMethod, path: dataPath });
   }
-  proxy.inject({ fault: { kind: 'hang' }, count: 1, method: 'PUT', path: dataPath });
+  proxy.inject({ fault: { kind: 'hang' }, count: 1, method: context.dataMethod, path: dataPath });
   context.step('producing the first events');
   await producer.produce(150);
   context.step(
@@ -185,7 +185,7 @@ async function startExpectingDataLossExit(context: ScenarioContext, attempt: num
   );
 }
 
-export const SCENARIOS: readonly ScenarioSpec[] = [
+const S3_SCENARIOS: readonly ScenarioSpec[] = [
   {
     id: '01',
     title: 'kill -9 before the put',
@@ -390,13 +390,13 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
       proxy.inject({
         fault: { kind: 'status', status: 503 },
         count: 4,
-        method: 'PUT',
+        method: context.dataMethod,
         path: dataPath,
       });
       proxy.inject({
         fault: { kind: 'status', status: 500 },
         count: 4,
-        method: 'PUT',
+        method: context.dataMethod,
         path: dataPath,
       });
       context.step('producing into the bursts');
@@ -417,7 +417,7 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
       context.step('starting the exporter');
       await context.startReady();
       const since = proxy.stats().faulted;
-      proxy.inject({ fault: { kind: 'hang' }, count: 2, method: 'PUT', path: dataPath });
+      proxy.inject({ fault: { kind: 'hang' }, count: 2, method: context.dataMethod, path: dataPath });
       await producer.produce(200);
       context.step('waiting for the 2 held requests');
       await context.waitForProxyFaults(2, since);
@@ -437,7 +437,12 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
       context.step('starting the exporter');
       await context.startReady();
       const since = proxy.stats().faulted;
-      proxy.inject({ fault: { kind: 'lose-response' }, count: 3, method: 'PUT', path: dataPath });
+      proxy.inject({
+        fault: { kind: 'lose-response' },
+        count: 3,
+        method: context.dataMethod,
+        path: dataPath,
+      });
       await producer.produceOver(300, 3_000);
       context.step('waiting for the 3 lost responses');
       await context.waitForProxyFaults(3, since);
@@ -462,10 +467,15 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
       proxy.inject({
         fault: { kind: 'status', status: 503 },
         count: 2,
-        method: 'PUT',
+        method: context.dataMethod,
         path: dataPath,
       });
-      proxy.inject({ fault: { kind: 'lose-response' }, count: 1, method: 'PUT', path: dataPath });
+      proxy.inject({
+        fault: { kind: 'lose-response' },
+        count: 1,
+        method: context.dataMethod,
+        path: dataPath,
+      });
       context.step('producing into 503s and a lost response');
       await context.producer.produce(150);
       await context.waitForProxyFaults(3, since);
@@ -483,7 +493,7 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
       context.step('starting the exporter that will freeze');
       const zombie = await context.startReady();
       const since = proxy.stats().faulted;
-      proxy.inject({ fault: { kind: 'hang' }, count: 1, method: 'PUT', path: dataPath });
+      proxy.inject({ fault: { kind: 'hang' }, count: 1, method: context.dataMethod, path: dataPath });
       await producer.produce(150);
       context.step('waiting for its data PUT (held: intent committed, object not stored)');
       await context.waitForProxyFaults(1, since);
@@ -518,8 +528,13 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
         `^/${services.bucket}/${prefix}/\\d{4}-[^/]*---(?:\\d+-){199,}\\d+(?:\\.\\d+)?\\.jsonl`,
       );
       const since = proxy.stats().faulted;
-      proxy.inject({ fault: { kind: 'lose-response' }, count: 1, method: 'PUT', path: largeObject });
-      proxy.inject({ fault: { kind: 'hang' }, count: 1, method: 'PUT', path: largeObject });
+      proxy.inject({
+        fault: { kind: 'lose-response' },
+        count: 1,
+        method: context.dataMethod,
+        path: largeObject,
+      });
+      proxy.inject({ fault: { kind: 'hang' }, count: 1, method: context.dataMethod, path: largeObject });
       // One event per partition fits one batch; a round that straddles an interval end is not split by the
       // limit (each half fits), so rounds go on until the large object's PUT was stored and its retry held.
       for (let round = 1; proxy.stats().faulted - since < 2; round++) {
@@ -587,4 +602,34 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
       await resumeSkipping(context, low);
     },
   },
+];
+
+/**
+ * 19-22: the storage scenarios again on Google Cloud Storage (fake-gcs-server behind the proxy in its GCS
+ * dialect, a service account key file as the sink credentials): the proxy's faults hit the multipart
+ * uploads (POST, ifGenerationMatch=0), and a retried upload that was stored gets 412 like S3's PUT.
+ */
+const ON_GCS: ReadonlyArray<readonly [from: string, id: string]> = [
+  ['02', '19'],
+  ['11', '20'],
+  ['12', '21'],
+  ['15', '22'],
+];
+
+function onGcs(from: string, id: string): ScenarioSpec {
+  const spec = S3_SCENARIOS.find((s) => s.id === from)!;
+  return {
+    ...spec,
+    id,
+    title: `GCS: ${spec.title
+      .replace(/^S3 /, '')
+      .replace(/\bput\b/g, 'upload')
+      .replace(/\bPUT\b/g, 'upload')}`,
+    sink: 'gcs',
+  };
+}
+
+export const SCENARIOS: readonly ScenarioSpec[] = [
+  ...S3_SCENARIOS,
+  ...ON_GCS.map(([from, id]) => onGcs(from, id)),
 ];

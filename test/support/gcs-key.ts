@@ -1,34 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
 import type { SinkConfig } from '../../runtime/config/types';
+import { serviceAccountKeyFile } from '../../local/gcs/service-account-key';
 
-let cachedPem: string | undefined;
-
-/** A real RSA private key in PEM (PKCS#8), made once per test process. */
-export function testPrivateKeyPem(): string {
-  cachedPem ??= generateKeyPairSync('rsa', { modulusLength: 2048 })
-    .privateKey.export({ type: 'pkcs8', format: 'pem' })
-    .toString();
-  return cachedPem;
-}
-
-/** A service account key file in the exact shape `gcloud iam service-accounts keys create` writes. */
-export function serviceAccountKeyFile(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    type: 'service_account',
-    project_id: 'strm-export-demo',
-    private_key_id: '0123456789abcdef0123456789abcdef01234567',
-    private_key: testPrivateKeyPem(),
-    client_email: 'batch-exporter@strm-export-demo.iam.gserviceaccount.com',
-    client_id: '112233445566778899001',
-    auth_uri: 'https://accounts.google.com/o/oauth2/auth',
-    token_uri: 'https://oauth2.googleapis.com/token',
-    auth_provider_x509_cert_url: 'https://www.googleapis.com/oauth2/v1/certs',
-    client_x509_cert_url:
-      'https://www.googleapis.com/robot/v1/metadata/x509/batch-exporter%40strm-export-demo.iam.gserviceaccount.com',
-    universe_domain: 'googleapis.com',
-    ...overrides,
-  };
-}
+export { serviceAccountKeyFile, testPrivateKeyPem } from '../../local/gcs/service-account-key';
 
 /** A GCS sink config with the test key, as the loader makes it from a key file. */
 export function gcsSink(endpoint: string, bucket: string): SinkConfig {
