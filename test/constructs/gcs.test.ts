@@ -10,7 +10,7 @@ import { Aspects, TerraformOutput, TerraformStack } from 'cdktf';
 import { gcsExportApp } from '../../examples/gcs-export/main';
 import { ALL_GUARDS, ExportGuardRails } from '../../constructs/aspects';
 import { ExportBucket } from '../../constructs/bucket/export-bucket';
-import { runReview } from '../../constructs/review/cli';
+import { runReview } from '../../review/cli';
 import { BatchExporter } from '../../constructs/exporter/batch-exporter';
 import { ExporterImage } from '../../constructs/exporter/exporter-image';
 import { GcsExportBucket, IGcsExportBucket } from '../../constructs/gcs/gcs-export-bucket';
