@@ -21,7 +21,10 @@ function missing() {
   if (!fs.existsSync('/usr/include/librdkafka/rdkafka_mock.h')) {
     problems.push({ what: 'librdkafka headers (rdkafka_mock.h)', apt: 'librdkafka-dev' });
   }
-  if (!has('go', ['version'])) problems.push({ what: 'Go (to install fake-gcs-server)', apt: 'golang-go' });
+  // Not Debian's golang-go (1.19): the pinned fake-gcs-server's go.mod needs Go 1.26.
+  if (!has('go', ['version'])) {
+    problems.push({ what: 'Go 1.26 or newer (to go install fake-gcs-server)', manual: 'https://go.dev/dl/' });
+  }
   if (!has(python, ['-c', 'import moto.server, flask'])) {
     problems.push({ what: 'moto_server (Python moto with its server extra)', pip: '"moto[server]"' });
   }
@@ -50,7 +53,11 @@ if (aptPackages.length > 0 && canInstall) {
 
 if (problems.length > 0) {
   for (const p of problems) {
-    const how = p.apt ? `apt-get install -y ${p.apt}` : `pip install ${p.pip}`;
+    const how = p.apt
+      ? `apt-get install -y ${p.apt}`
+      : p.pip
+        ? `pip install ${p.pip}`
+        : `the release from ${p.manual}`;
     console.error(`missing prerequisite: ${p.what}. Install it with: ${how}`);
   }
   process.exit(1);
