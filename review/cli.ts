@@ -1,13 +1,16 @@
 /**
  * `batch-exporter review <synth output dir or cdk.tf.json> [--json] [--out dir]`: prints the review of a
  * synthesized plan (per stack: guards, exporters, IAM permissions, secrets, resources, create and destroy
- * order) and exits non-zero when a guard fails, so CI can gate on it. With `--out`, also writes
+ * order, and checkov's results when it is installed) and exits non-zero when a guard or checkov fails, so CI
+ * can gate on it. With `--out`, also writes
  * `review.txt`, `review.json` and per stack `<stack>.graph.svg` and `<stack>.graph.mmd` there.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { readSynthOutput, StackGraph } from './plan/graph';
+import { CheckovError, locateCheckov } from './checkov';
+import { checkovPassed, checkovReview } from './checkov-review';
 import { renderDot, renderMermaid } from './picture';
 import { ReviewReport, reviewStacks } from './report';
 import { renderSvg } from './svg';
@@ -24,14 +27,24 @@ const PROCESS_IO: ReviewIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
-/** Exit codes: the gate's contract. */
+/** Where the review looks for checkov (environment and working directory); injectable for tests. */
+export interface ReviewEnvironment {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** Exit codes: the gate's contract (`guardFailed` also when checkov fails a check no skip accounts for). */
 export const REVIEW_EXIT = { passed: 0, guardFailed: 1, badInput: 2 } as const;
 
 /**
  * Runs the review. `argv` are the arguments after `review` (e.g. `['cdktf.out', '--json']`).
  * Resolves to the exit code: 0 when every guard passes, 1 when one fails, 2 for bad usage or input.
  */
-export async function runReview(argv: readonly string[], io: ReviewIo = PROCESS_IO): Promise<number> {
+export async function runReview(
+  argv: readonly string[],
+  io: ReviewIo = PROCESS_IO,
+  environment: ReviewEnvironment = { env: process.env, cwd: process.cwd() },
+): Promise<number> {
   const program = new Command('batch-exporter review')
     .description(
       'Review a synthesized plan: guards, exporters, IAM permissions, secrets, create/destroy order.',
@@ -42,6 +55,11 @@ export async function runReview(argv: readonly string[], io: ReviewIo = PROCESS_
       '--out <dir>',
       'also write review.txt, review.json, <stack>.graph.svg and <stack>.graph.mmd into <dir>',
     )
+    .option(
+      '--checkov <path>',
+      'the checkov to run (default: $BATCH_EXPORTER_CHECKOV, ./.cache/checkov, then PATH)',
+    )
+    .option('--no-checkov', 'review without checkov')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {
@@ -52,7 +70,7 @@ export async function runReview(argv: readonly string[], io: ReviewIo = PROCESS_
     throw error;
   }
   const [synth] = program.args;
-  const options = program.opts<{ json?: boolean; out?: string }>();
+  const options = program.opts<{ json?: boolean; out?: string; checkov?: string | boolean }>();
   let graphs: StackGraph[];
   let report: ReviewReport;
   try {
@@ -60,6 +78,23 @@ export async function runReview(argv: readonly string[], io: ReviewIo = PROCESS_
     report = reviewStacks(graphs);
   } catch (error) {
     io.stderr(`batch-exporter review: ${(error as Error).message}\n`);
+    return REVIEW_EXIT.badInput;
+  }
+  try {
+    const location =
+      options.checkov === false
+        ? null
+        : locateCheckov(
+            typeof options.checkov === 'string' ? options.checkov : undefined,
+            environment.env,
+            environment.cwd,
+          );
+    const checkov = checkovReview(location, graphs);
+    if (checkov.status === 'not-installed') io.stderr(`batch-exporter review: ${checkov.message}\n`);
+    report = { ...report, passed: report.passed && checkovPassed(checkov), checkov };
+  } catch (error) {
+    if (!(error instanceof CheckovError)) throw error;
+    io.stderr(`batch-exporter review: ${error.message}\n`);
     return REVIEW_EXIT.badInput;
   }
   const text = renderText(report);

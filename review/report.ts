@@ -3,6 +3,7 @@
  * plain data structure that the text, JSON and picture renderers share. Deterministic: the same plan gives
  * the same report, byte for byte.
  */
+import { CheckovReview } from './checkov-review';
 import { ALL_GUARDS } from './guards';
 import { GuardFinding, GuardRule } from './guards/finding';
 import { NodeMode, StackGraph } from './plan/graph';
@@ -46,9 +47,11 @@ export interface StackReview {
 export interface ReviewReport {
   /** Bumped when a field changes meaning, so policy gates can check what they read. */
   readonly reportVersion: 1;
-  /** True when every guard passes on every stack: the gate. */
+  /** True when every guard passes on every stack and checkov (when it ran) failed nothing unskipped: the gate. */
   readonly passed: boolean;
   readonly stacks: readonly StackReview[];
+  /** checkov over every stack (set by the review command; see checkov-review.ts). */
+  readonly checkov?: CheckovReview;
 }
 
 const RULES: readonly GuardRule[] = ['sink-writer-least-privilege', 'secure-bucket', 'no-plaintext-secrets'];

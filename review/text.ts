@@ -1,14 +1,21 @@
 /** Renders a review report as plain text for terminals and pull-request comments. */
+import { renderCheckovText } from './checkov-review';
 import { findingMessage } from './guards/finding';
 import { gcsPermissionLines } from './gcs-permissions';
 import { ReviewedStatement } from './permissions';
 import { ReviewReport, StackReview } from './report';
 
 export function renderText(report: ReviewReport): string {
+  const guardsHold = report.stacks.every((s) => s.passed);
   const verdict = report.passed
-    ? 'PASSED: every guard rail holds'
-    : 'FAILED: a guard rail is violated (see Guards)';
-  return [`Batch exporter plan review: ${verdict}`, '', ...report.stacks.map(renderStack)].join('\n');
+    ? `PASSED: every guard rail holds${report.checkov?.status === 'ran' ? ' and checkov fails nothing unskipped' : ''}`
+    : guardsHold
+      ? 'FAILED: checkov fails a check (see checkov)'
+      : 'FAILED: a guard rail is violated (see Guards)';
+  const checkov = report.checkov === undefined ? [] : renderCheckovText(report.checkov);
+  return [`Batch exporter plan review: ${verdict}`, '', ...checkov, ...report.stacks.map(renderStack)].join(
+    '\n',
+  );
 }
 
 function renderStack(review: StackReview): string {

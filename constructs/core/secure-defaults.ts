@@ -33,8 +33,11 @@ export const WRITER_USER_PATH = '/batch-exporter/';
 /** Days a deleted sink secret can be restored before Secrets Manager removes it for good. */
 export const SECRET_RECOVERY_WINDOW_DAYS = 7;
 
-/** Retention of the exporter's CloudWatch log group. */
-export const LOG_RETENTION_DAYS = 30;
+/**
+ * Retention of the exporter's CloudWatch log group: one year, the retention audits commonly ask for
+ * (checkov CKV_AWS_338). The runtime logs about one line per batch, so a year of logs costs little.
+ */
+export const LOG_RETENTION_DAYS = 365;
 
 /** Default batch interval in seconds (the seed's `"interval": "60s"`). */
 export const EXPORT_INTERVAL_SECONDS = 60;
@@ -48,6 +51,18 @@ export const CONSUMERS = 1;
 
 /** The runtime writes nothing to its file system (runtime/Dockerfile), so the container's root is read-only. */
 export const READONLY_ROOT_FILESYSTEM = true;
+
+/** Tags of the runtime image are never overwritten: they are hashes of the runtime sources (CKV_AWS_51). */
+export const ECR_IMAGE_TAG_MUTABILITY = 'IMMUTABLE';
+
+/** ECR scans every pushed image for known vulnerabilities (CKV_AWS_163). */
+export const ECR_SCAN_ON_PUSH = true;
+
+/**
+ * The runtime image's repository encrypts with KMS (the AWS managed key `aws/ecr`: no key policy to keep and
+ * no permission for the puller to add; CKV_AWS_136) rather than ECR's default AES256.
+ */
+export const ECR_ENCRYPTION_TYPE = 'KMS';
 
 /** ECS tasks get no public IP unless asked for. */
 export const ASSIGN_PUBLIC_IP = false;

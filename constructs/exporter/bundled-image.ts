@@ -10,6 +10,7 @@ import { RegistryImage } from '@cdktf/provider-docker/lib/registry-image';
 import { App, TerraformProvider, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 
+import { ECR_ENCRYPTION_TYPE, ECR_IMAGE_TAG_MUTABILITY, ECR_SCAN_ON_PUSH } from '../core/secure-defaults';
 import { BoundExporterImage, ExporterImage } from './exporter-image';
 
 /** Options of the image built from this package's runtime sources. */
@@ -48,9 +49,9 @@ export class RuntimeImageResources extends Construct {
     this.sourceHash = hashSources(root);
     this.repository = new EcrRepository(this, 'Repository', {
       name: options.repositoryName ?? 'batch-exporter-runtime',
-      imageTagMutability: 'IMMUTABLE',
-      imageScanningConfiguration: { scanOnPush: true },
-      encryptionConfiguration: [{ encryptionType: 'AES256' }],
+      imageTagMutability: ECR_IMAGE_TAG_MUTABILITY,
+      imageScanningConfiguration: { scanOnPush: ECR_SCAN_ON_PUSH },
+      encryptionConfiguration: [{ encryptionType: ECR_ENCRYPTION_TYPE }],
     });
     const stack = TerraformStack.of(this);
     ensureDockerProvider(this, stack);

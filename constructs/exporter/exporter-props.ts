@@ -133,7 +133,7 @@ export interface BatchExporterProps {
   readonly maxObjectBytes?: number;
   /**
    * Days to keep the exporter's logs (a CloudWatch Logs retention value).
-   * @default 30
+   * @default 365 (one year, checkov CKV_AWS_338)
    */
   readonly logRetentionDays?: number;
   /**

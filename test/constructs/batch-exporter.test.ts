@@ -163,11 +163,11 @@ describe('BatchExporter', () => {
     expect(secrets).toEqual({ BATCH_EXPORTER_SINK_CREDENTIALS: secret });
   });
 
-  test('runs consumers tasks on Fargate, waits for a steady state and keeps logs for 30 days', () => {
+  test('runs consumers tasks on Fargate, waits for a steady state and keeps logs for a year', () => {
     const out = synthExporter({ consumers: 3 });
     expect(out.onlyResource('aws_cloudwatch_log_group').body).toMatchObject({
       name: '/batch-exporter/demo/s3-demo',
-      retention_in_days: 30,
+      retention_in_days: 365,
     });
     expect(out.onlyResource('aws_ecs_service').body).toMatchObject({
       name: 'demo-s3-demo',

@@ -136,7 +136,13 @@ describe('ExporterImage.fromRuntimeSources', () => {
     expect(repository.body).toMatchObject({
       name: 'batch-exporter-runtime',
       image_tag_mutability: 'IMMUTABLE',
+      image_scanning_configuration: { scan_on_push: true },
+      // KMS with the AWS managed key: no key resource and no KMS permission for the puller.
+      encryption_configuration: [{ encryption_type: 'KMS' }],
     });
+    expect(repository.body.encryption_configuration).not.toContainEqual(
+      expect.objectContaining({ kms_key: expect.anything() }),
+    );
     const tag = hashSources(path.resolve(__dirname, '..', '..')).slice(0, 16);
     const build = out.onlyResource('docker_image');
     expect(build.body.name).toBe(`\${aws_ecr_repository.${repository.name}.repository_url}:${tag}`);
