@@ -2,7 +2,7 @@
  * The checked-in review reports of the examples (docs/review/<example>/): synthesizes each example with its
  * default settings, as `cdktf synth` would, and writes `batch-exporter review --out` into the folder.
  * `npm run review` runs this (compiled) to regenerate them; a test regenerates into a temporary folder and
- * compares, so the checked-in reports cannot drift from the code.
+ * compares, so the checked-in reports cannot drift from the code. The pinned checkov runs as part of it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +14,7 @@ import { runReview } from '../../review/cli';
 import { existingBucketApp } from '../../examples/existing-bucket/main';
 import { gcsExportApp } from '../../examples/gcs-export/main';
 import { s3ExportApp } from '../../examples/s3-export/main';
+import { pinnedCheckov } from '../support/checkov';
 
 /** The examples and how to make their apps (default settings: no EXAMPLE_* variables). */
 export const EXAMPLES: readonly { readonly name: string; readonly app: (outdir: string) => App }[] = [
@@ -32,7 +33,8 @@ export async function writeExampleReviews(root: string): Promise<Record<string, 
       const out = path.join(root, example.name);
       fs.rmSync(out, { recursive: true, force: true });
       const errors: string[] = [];
-      codes[example.name] = await runReview([synthDir, '--out', out], {
+      const checkov = pinnedCheckov().command;
+      codes[example.name] = await runReview([synthDir, '--out', out, '--checkov', checkov], {
         stdout: () => undefined,
         stderr: (text) => errors.push(text),
       });
