@@ -1,3 +1,4 @@
+// These runs are about the guards and the report; checkov's part is test/review/checkov-cli.test.ts.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,19 +8,9 @@ import { TerraformOutput } from 'cdktf';
 
 import { ReviewReport } from '../../review/report';
 import { runReview } from '../../review/cli';
-import { synthStack } from '../support/synth';
 import { secureBucket, writer } from '../constructs/aspects/fixtures';
 import { libraryPipeline } from './library-stack';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
+import { capture, writePlan } from './review-run';
 
 describe('runReview', () => {
   let dir: string;
@@ -28,25 +19,20 @@ describe('runReview', () => {
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-cli-'));
-    pipeline = path.join(dir, 'pipeline.tf.json');
-    fs.writeFileSync(pipeline, synthStack((stack) => libraryPipeline(stack, { prefix: 'events' })).text);
-    leaky = path.join(dir, 'leaky.tf.json');
-    fs.writeFileSync(
-      leaky,
-      synthStack((stack) => {
-        new S3Bucket(stack, 'Bare', { bucket: 'bare' });
-        const key = writer(stack, secureBucket(stack, 'Bucket'), {
-          policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
-        });
-        new TerraformOutput(stack, 'secret', { value: key.secret, sensitive: true });
-      }).text,
-    );
+    pipeline = writePlan(dir, 'pipeline', (stack) => libraryPipeline(stack, { prefix: 'events' }));
+    leaky = writePlan(dir, 'leaky', (stack) => {
+      new S3Bucket(stack, 'Bare', { bucket: 'bare' });
+      const key = writer(stack, secureBucket(stack, 'Bucket'), {
+        policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
+      });
+      new TerraformOutput(stack, 'secret', { value: key.secret, sensitive: true });
+    });
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test('passes the library pipeline with exit code 0 and prints every section as text', async () => {
     const run = capture();
-    expect(await runReview([pipeline], run.io)).toBe(0);
+    expect(await runReview(['--no-checkov', pipeline], run.io)).toBe(0);
     const text = run.out();
     expect(text).toMatch(/^Batch exporter plan review: PASSED/);
     for (const section of [
@@ -67,7 +53,7 @@ describe('runReview', () => {
 
   test('reports exporters, permissions, secrets and orders as JSON', async () => {
     const run = capture();
-    expect(await runReview([pipeline, '--json'], run.io)).toBe(0);
+    expect(await runReview(['--no-checkov', pipeline, '--json'], run.io)).toBe(0);
     const report = JSON.parse(run.out()) as ReviewReport;
     expect(report).toMatchObject({ reportVersion: 1, passed: true });
     const [stack] = report.stacks;
@@ -115,7 +101,7 @@ describe('runReview', () => {
 
   test('fails with exit code 1, marking what goes beyond least privilege and where the secret leaks', async () => {
     const run = capture();
-    expect(await runReview([leaky, '--json'], run.io)).toBe(1);
+    expect(await runReview(['--no-checkov', leaky, '--json'], run.io)).toBe(1);
     const report = JSON.parse(run.out()) as ReviewReport;
     const [stack] = report.stacks;
     expect(report.passed).toBe(false);
@@ -134,14 +120,14 @@ describe('runReview', () => {
       exposedIn: 'output',
     });
     const text = capture();
-    expect(await runReview([leaky], text.io)).toBe(1);
+    expect(await runReview(['--no-checkov', leaky], text.io)).toBe(1);
     expect(text.out()).toMatch(/^Batch exporter plan review: FAILED/);
     expect(text.out()).toContain('- FAIL secure-bucket');
   });
 
   test('writes text, JSON, SVG and Mermaid with the exporter chain into --out', async () => {
     const out = path.join(dir, 'out');
-    expect(await runReview([pipeline, '--out', out], capture().io)).toBe(0);
+    expect(await runReview(['--no-checkov', pipeline, '--out', out], capture().io)).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual([
       'review.json',
       'review.txt',
@@ -160,20 +146,20 @@ describe('runReview', () => {
 
   test('fails with exit code 2 and what to pass when the input is missing or the option unknown', async () => {
     const missing = capture();
-    expect(await runReview([path.join(dir, 'missing')], missing.io)).toBe(2);
+    expect(await runReview(['--no-checkov', path.join(dir, 'missing')], missing.io)).toBe(2);
     expect(missing.err()).toContain(
       'does not exist. Pass a cdktf synth output folder or a cdk.tf.json file.',
     );
     const broken = path.join(dir, 'broken.tf.json');
     fs.writeFileSync(broken, '{"resource": ');
     const invalid = capture();
-    expect(await runReview([broken], invalid.io)).toBe(2);
+    expect(await runReview(['--no-checkov', broken], invalid.io)).toBe(2);
     expect(invalid.err()).toMatch(/broken\.tf\.json is not valid JSON: /);
     const notAFolder = capture();
-    expect(await runReview([pipeline, '--out', pipeline], notAFolder.io)).toBe(2);
+    expect(await runReview(['--no-checkov', pipeline, '--out', pipeline], notAFolder.io)).toBe(2);
     expect(notAFolder.err()).toContain(`batch-exporter review: cannot write into ${pipeline}: `);
     const unknown = capture();
-    expect(await runReview([pipeline, '--yaml'], unknown.io)).toBe(2);
+    expect(await runReview(['--no-checkov', pipeline, '--yaml'], unknown.io)).toBe(2);
     expect(unknown.err()).toContain("unknown option '--yaml'");
   });
 });
