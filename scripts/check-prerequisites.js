@@ -1,18 +1,41 @@
 #!/usr/bin/env node
 /*
  * Checks what `npm test` and `npm run demo` need beyond npm packages: gcc and librdkafka's headers (to build
- * the local Kafka broker), moto_server (local AWS) and Go (to install the pinned fake-gcs-server, local GCS,
- * which it then installs into .cache/ once). Installs the Debian packages itself when it runs as
- * root with apt-get available (as CI does); otherwise prints one line per missing piece saying how to get it.
+ * the local Kafka broker), moto_server (local AWS), Go (to install the pinned fake-gcs-server, local GCS,
+ * which it then installs into .cache/ once) and the pinned checkov (in .cache/checkov, unless
+ * $BATCH_EXPORTER_CHECKOV names one). Installs the Debian packages itself when it runs as root with apt-get
+ * available (as CI does), and checkov into its virtualenv; otherwise prints one line per missing piece saying
+ * how to get it.
  */
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 
 const python = process.env.PYTHON || 'python3';
+/** The checkov of `batch-exporter review` and test/review/checkov.test.ts (review/checkov.ts pins the same). */
+const CHECKOV_VERSION = '3.3.30';
+const CHECKOV = '.cache/checkov/bin/checkov';
 
 function has(command, args) {
   return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+}
+
+/** Read from the virtualenv's package metadata: starting checkov to ask takes seconds. */
+function hasPinnedCheckov() {
+  const lib = '.cache/checkov/lib';
+  if (!fs.existsSync(CHECKOV) || !fs.existsSync(lib)) return false;
+  return fs
+    .readdirSync(lib)
+    .some((python) => fs.existsSync(`${lib}/${python}/site-packages/checkov-${CHECKOV_VERSION}.dist-info`));
+}
+
+/** The pinned checkov in its own virtualenv (its Python dependencies must not fight moto's). */
+function installCheckov() {
+  console.error(`prerequisites: installing checkov ${CHECKOV_VERSION} into .cache/checkov`);
+  execFileSync(python, ['-m', 'venv', '.cache/checkov'], { stdio: 'inherit' });
+  execFileSync('.cache/checkov/bin/pip', ['install', '--quiet', `checkov==${CHECKOV_VERSION}`], {
+    stdio: 'inherit',
+  });
 }
 
 function missing() {
@@ -27,6 +50,9 @@ function missing() {
   }
   if (!has(python, ['-c', 'import moto.server, flask'])) {
     problems.push({ what: 'moto_server (Python moto with its server extra)', pip: '"moto[server]"' });
+  }
+  if (!process.env.BATCH_EXPORTER_CHECKOV && !hasPinnedCheckov()) {
+    problems.push({ what: `checkov ${CHECKOV_VERSION} in ${CHECKOV}`, venv: true });
   }
   return problems;
 }
@@ -51,13 +77,24 @@ if (aptPackages.length > 0 && canInstall) {
   problems = missing();
 }
 
+if (problems.some((p) => p.venv)) {
+  try {
+    installCheckov();
+  } catch (error) {
+    console.error(`prerequisites: cannot install checkov: ${error.message}`);
+  }
+  problems = missing();
+}
+
 if (problems.length > 0) {
   for (const p of problems) {
     const how = p.apt
       ? `apt-get install -y ${p.apt}`
-      : p.pip
-        ? `pip install ${p.pip}`
-        : `the release from ${p.manual}`;
+      : p.venv
+        ? `python3 -m venv .cache/checkov && .cache/checkov/bin/pip install checkov==${CHECKOV_VERSION}`
+        : p.pip
+          ? `pip install ${p.pip}`
+          : `the release from ${p.manual}`;
     console.error(`missing prerequisite: ${p.what}. Install it with: ${how}`);
   }
   process.exit(1);

@@ -21,10 +21,16 @@ describe('checkov over what the package ships', () => {
     parity = measureParity(pinnedCheckov());
   }, 600_000);
 
-  test('is the pinned checkov, the version .ci/run installs', () => {
+  test('is the pinned checkov, the version .ci/run and the test prerequisites install', () => {
     expect(parity.shipped.version).toBe(CHECKOV_VERSION);
-    const ci = fs.readFileSync(path.join(projectRoot(), '.ci', 'run'), 'utf8');
-    expect(ci).toContain(`checkov==${CHECKOV_VERSION}`);
+    for (const installer of [path.join('.ci', 'run'), path.join('scripts', 'check-prerequisites.js')]) {
+      const text = fs.readFileSync(path.join(projectRoot(), installer), 'utf8');
+      const versions = text.match(/\b\d+\.\d+\.\d+\b/g) ?? [];
+      expect({ installer, versions: [...new Set(versions)] }).toEqual({
+        installer,
+        versions: [CHECKOV_VERSION],
+      });
+    }
   });
 
   test('fails no check on any shipped plan or on runtime/Dockerfile', () => {
