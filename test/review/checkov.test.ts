@@ -9,7 +9,10 @@ import path from 'node:path';
 import { CHECKOV_SKIPS, CHECKOV_VERSION, CheckovResult } from '../../review/checkov';
 import { projectRoot } from '../../local/project-root';
 import { pinnedCheckov } from '../support/checkov';
-import { measureParity, MUTANTS, Parity, renderParity } from './scanner-parity';
+import { StackGraph } from '../../review/plan/graph';
+import { synthStack } from '../support/synth';
+import { libraryPipeline } from './library-stack';
+import { destroyChainBreaks, measureParity, MUTANTS, Parity, renderParity } from './scanner-parity';
 
 const describeResult = (r: CheckovResult) =>
   `${r.check} on ${r.address}${r.constructPath ? ` (${r.constructPath})` : ''} in ${r.target}: ${r.name}`;
@@ -112,6 +115,18 @@ describe('checkov over what the package ships', () => {
     );
     const admin = parity.mutants.find((m) => m.mutant.property.includes('administrator'))!;
     expect(admin.coveringChecks.map((c) => c.check)).toContain('CKV_AWS_62');
+  });
+
+  test('the library pipeline keeps the destroy chain that the mutant breaks, and checkov sees no difference', () => {
+    const intact = StackGraph.fromJson(synthStack((stack) => libraryPipeline(stack)).json);
+    expect(destroyChainBreaks(intact)).toEqual([]);
+    const broken = parity.mutants.find((m) => m.mutant.guard === 'review: destroy chain')!;
+    expect(broken.guardFindings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^aws_ecs_service\.\S+ does not depend on aws_secretsmanager_secret_version\./),
+      ]),
+    );
+    expect(broken.coveringChecks).toEqual([]);
   });
 
   test('docs/scanner-parity.md is the page of this run (regenerate with npm run parity)', () => {

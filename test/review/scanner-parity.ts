@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 
 import {
@@ -18,7 +19,7 @@ import {
   CheckovTargets,
   runCheckov,
 } from '../../review/checkov';
-import { ALL_GUARDS, GuardFinding, GuardRule } from '../../review/guards';
+import { ALL_GUARDS, findingMessage, GuardRule } from '../../review/guards';
 import { StackGraph } from '../../review/plan/graph';
 import { projectRoot } from '../../local/project-root';
 import { synthStack } from '../support/synth';
@@ -31,12 +32,40 @@ import {
   WriterOptions,
 } from '../constructs/aspects/fixtures';
 import { shippedTargets } from './checkov-plans';
+import { libraryPipeline } from './library-stack';
 
-/** One property of one guard, broken in one stack. */
+/** The review's destroy chain: not a guard rail, shown by the review's exporters and destroy order. */
+export const DESTROY_CHAIN = 'review: destroy chain';
+
+/** One property of one guard (or of the review's destroy chain), broken in one stack. */
 export interface Mutant {
-  readonly guard: GuardRule;
+  readonly guard: GuardRule | typeof DESTROY_CHAIN;
   readonly property: string;
+  /** The intact stack it is compared with: the guard fixtures, or the library's own pipeline. */
+  readonly baseline?: 'fixtures' | 'library';
   readonly build: (stack: TerraformStack) => void;
+}
+
+/**
+ * The destroy chain: every exporter service depends on the access keys, secret values and writer policies of
+ * the stack, so `terraform destroy` stops the exporter before the credentials it runs with are gone.
+ */
+export function destroyChainBreaks(graph: StackGraph): string[] {
+  const credentials = ['aws_iam_access_key', 'aws_secretsmanager_secret_version', 'aws_iam_user_policy'];
+  return graph.ofType('aws_ecs_service').flatMap((service) =>
+    credentials
+      .flatMap((type) => graph.ofType(type))
+      .filter((c) => !graph.dependsOn(service.address, c.address))
+      .map((c) => `${service.address} does not depend on ${c.address}: destroy may remove it first`),
+  );
+}
+
+/** The library pipeline whose exporter service no longer waits for its sink (its `depends_on` removed). */
+function pipelineWithoutDependsOn(stack: TerraformStack): void {
+  libraryPipeline(stack);
+  for (const service of stack.node.findAll().filter((c): c is EcsService => c instanceof EcsService)) {
+    service.dependsOn = [];
+  }
 }
 
 /** The baseline: a bucket, writer, sink secret and exporter task that every guard passes. */
@@ -167,12 +196,19 @@ export const MUTANTS: readonly Mutant[] = [
     property: 'an access key neither PGP-encrypted nor kept only in a Secrets Manager secret',
     build: (stack) => pipeline(stack, { writer: () => ({ secretUse: 'unused' }) }),
   },
+  {
+    guard: DESTROY_CHAIN,
+    property: 'the exporter service is not destroyed before the sink secret value it reads (no `depends_on`)',
+    baseline: 'library',
+    build: pipelineWithoutDependsOn,
+  },
 ];
 
 /** What one mutant measured. */
 export interface MutantResult {
   readonly mutant: Mutant;
-  readonly guardFindings: readonly GuardFinding[];
+  /** What our guard (or the destroy-chain check) finds on the mutant. */
+  readonly guardFindings: readonly string[];
   /** checkov checks that fail on the mutant but not on the baseline. */
   readonly coveringChecks: readonly { readonly check: string; readonly name: string }[];
 }
@@ -186,13 +222,14 @@ export interface Parity {
   readonly mutants: readonly MutantResult[];
 }
 
-const BASELINE = 'baseline';
+const BASELINES = { fixtures: 'baseline', library: 'baseline library' } as const;
 
 /** Runs checkov once over the shipped targets, the baseline and every mutant. */
 export function measureParity(location: CheckovLocation): Parity {
   const shippedTargetList = shippedTargets();
   const mutantPlans = [
-    { label: BASELINE, document: synthStack((stack) => pipeline(stack)).json },
+    { label: BASELINES.fixtures, document: synthStack((stack) => pipeline(stack)).json },
+    { label: BASELINES.library, document: synthStack((stack) => libraryPipeline(stack)).json },
     ...MUTANTS.map((m, i) => ({ label: `mutant ${i}`, document: synthStack(m.build).json })),
   ];
   const targets: CheckovTargets = {
@@ -207,15 +244,15 @@ export function measureParity(location: CheckovLocation): Parity {
   const isShipped = (target: string) => shippedLabels.includes(target);
   // Skips are for this library's own resources; the mutants are measured on every failure.
   const failedOn = (label: string) => [...scan.failed, ...scan.skipped].filter((r) => r.target === label);
-  const baselineFailures = new Set(failedOn(BASELINE).map((r) => r.check));
   const mutants = MUTANTS.map((mutant, i) => {
-    const graph = StackGraph.fromJson(mutantPlans[i + 1].document);
+    const graph = StackGraph.fromJson(mutantPlans[i + 2].document);
+    const baselineFailures = new Set(failedOn(BASELINES[mutant.baseline ?? 'fixtures']).map((r) => r.check));
     const covering = new Map<string, string>();
     for (const r of failedOn(`mutant ${i}`))
       if (!baselineFailures.has(r.check)) covering.set(r.check, r.name);
     return {
       mutant,
-      guardFindings: ALL_GUARDS.flatMap((g) => g(graph)).filter((f) => f.rule === mutant.guard),
+      guardFindings: findingsOf(mutant, graph),
       coveringChecks: [...covering].map(([check, name]) => ({ check, name })).sort(byCheck),
     };
   });
@@ -226,6 +263,13 @@ export function measureParity(location: CheckovLocation): Parity {
     skipped: scan.skipped.filter((r) => isShipped(r.target)),
   };
   return { shipped, shippedLabels, dockerfiles: shippedTargetList.dockerfiles?.length ?? 0, mutants };
+}
+
+function findingsOf(mutant: Mutant, graph: StackGraph): string[] {
+  if (mutant.guard === DESTROY_CHAIN) return destroyChainBreaks(graph);
+  return ALL_GUARDS.flatMap((g) => g(graph))
+    .filter((f) => f.rule === mutant.guard)
+    .map(findingMessage);
 }
 
 function byCheck(a: { check: string }, b: { check: string }): number {
@@ -310,8 +354,8 @@ function parityMarkdown(parity: Parity): string {
     '',
     '## Our guard rails against checkov',
     '',
-    'Each row is one property one of our guard rails checks, broken in exactly one place of a stack whose every',
-    'guard passes (test/review/scanner-parity.ts). **checkov catches it with** lists the checks that fail on the',
+    "Each row is one property one of our guard rails (or the review's destroy chain) checks, broken in exactly",
+    'one place of a stack whose every guard passes (test/review/scanner-parity.ts). **checkov catches it with** lists the checks that fail on the',
     'broken stack and not on the intact one; "nothing" means checkov passes the plan and only our guard catches',
     'it. The guard column is measured on the same plan.',
     '',
@@ -329,14 +373,14 @@ function parityMarkdown(parity: Parity): string {
   const onlyOurs = parity.mutants.filter((m) => m.coveringChecks.length === 0);
   lines.push(
     '',
-    `So ${onlyOurs.length} of ${parity.mutants.length} properties are checked only by our guards:`,
+    `So ${onlyOurs.length} of ${parity.mutants.length} properties are checked only by our guards and review:`,
     '',
     ...onlyOurs.map((m) => `- ${m.mutant.guard}: ${m.mutant.property}`),
     '',
-    'Beyond the guards, the review shows what no checkov check looks at: the exporter → sink → key → user →',
-    'bucket chain and the destroy order it implies (the exporter service is destroyed before the credentials and',
-    'permissions it uses), and least privilege proven by evaluating the writer policy',
-    '(test/review/least-privilege.*.test.ts) rather than by matching strings.',
+    'The destroy chain is not a guard rail: the review shows it (the exporter → sink → key → user → bucket chain',
+    'and the destroy order), `BatchExporter` sets the `depends_on` that makes it, and',
+    '`destroyChainBreaks` (test/review/scanner-parity.ts) is the check measured here. Least privilege is also',
+    'proven by evaluating the writer policy (test/review/least-privilege.\\*.test.ts), not by matching strings.',
     '',
     '## When to use which writer mode',
     '',
