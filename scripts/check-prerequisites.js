@@ -51,7 +51,11 @@ function missing() {
   if (!has(python, ['-c', 'import moto.server, flask'])) {
     problems.push({ what: 'moto_server (Python moto with its server extra)', pip: '"moto[server]"' });
   }
-  if (!process.env.BATCH_EXPORTER_CHECKOV && !hasPinnedCheckov()) {
+  const needsCheckov = !process.env.BATCH_EXPORTER_CHECKOV && !hasPinnedCheckov();
+  if (needsCheckov && !has(python, ['-c', 'import ensurepip'])) {
+    problems.push({ what: 'Python virtualenv support (for checkov)', apt: 'python3-venv' });
+  }
+  if (needsCheckov) {
     problems.push({ what: `checkov ${CHECKOV_VERSION} in ${CHECKOV}`, venv: true });
   }
   return problems;
