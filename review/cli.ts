@@ -47,7 +47,7 @@ export async function runReview(
 ): Promise<number> {
   const program = new Command('batch-exporter review')
     .description(
-      'Review a synthesized plan: guards, exporters, IAM permissions, secrets, create/destroy order.',
+      'Review a synthesized plan: guards, exporters, IAM permissions, secrets, create/destroy order, and checkov when it is installed.',
     )
     .argument('<synth>', "cdktf synth output folder (cdktf.out) or one stack's cdk.tf.json")
     .option('--json', 'print the report as JSON (for policy gates)')
