@@ -73,8 +73,11 @@ describe('batch-exporter review with checkov', () => {
 
   test('fails with exit code 1 and names the checks when checkov fails ones no skip covers', async () => {
     const run = capture();
-    expect(await runReview([unrotatedKey, '--checkov', checkov], run.io)).toBe(1);
+    const out = path.join(dir, 'unrotated-review');
+    // One checkov run for both reports: --out writes the JSON next to the printed text.
+    expect(await runReview([unrotatedKey, '--out', out, '--checkov', checkov], run.io)).toBe(1);
     const text = run.out();
+    expect(fs.readFileSync(path.join(out, 'review.txt'), 'utf8')).toBe(text);
     expect(text).toMatch(/^Batch exporter plan review: FAILED: checkov fails a check/);
     expect(text).toMatch(/## checkov 3\.3\.30: \d+ passed, 2 failed, \d+ skipped with reasons/);
     expect(text).toContain(
@@ -82,10 +85,9 @@ describe('batch-exporter review with checkov', () => {
     );
     expect(text).toMatch(/- FAIL CKV_AWS_7 on aws_kms_key\.OwnKey \(test\/OwnKey\) in test: Ensure rotation/);
     expect(text).toContain('- PASS sink-writer-least-privilege');
-    const json = capture();
-    expect(await runReview([unrotatedKey, '--json', '--checkov', checkov], json.io)).toBe(1);
-    const report = JSON.parse(json.out()) as ReviewReport;
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'review.json'), 'utf8')) as ReviewReport;
     expect(report.passed).toBe(false);
+    expect(report.checkov).toMatchObject({ status: 'ran', summary: { failed: 2 } });
     expect(report.stacks.every((s) => s.passed)).toBe(true);
   });
 
