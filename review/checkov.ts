@@ -31,6 +31,8 @@ export interface CheckovLocation {
 export interface CheckovSkip {
   readonly check: string;
   readonly resourceTypes: readonly string[];
+  /** The construct ids (last construct path segment) of this library's resources the skip is for. */
+  readonly constructIds: readonly string[];
   readonly reason: string;
 }
 
@@ -235,7 +237,14 @@ function classify(
 /** The skip of checkov-skips.json that covers a failed result, if any. */
 export function skipFor(result: CheckovResult): CheckovSkip | undefined {
   const type = result.address.split('.')[0];
-  return CHECKOV_SKIPS.find((s) => s.check === result.check && s.resourceTypes.includes(type));
+  const id = result.constructPath?.split('/').pop();
+  return CHECKOV_SKIPS.find(
+    (s) =>
+      s.check === result.check &&
+      s.resourceTypes.includes(type) &&
+      id !== undefined &&
+      s.constructIds.includes(id),
+  );
 }
 
 function result(

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import Ajv from 'ajv';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 
 import { CHECKOV_VERSION } from '../../review/checkov';
@@ -41,6 +42,8 @@ describe('batch-exporter review with checkov', () => {
     unrotatedKey = writePlan(dir, 'unrotated-key', (stack) => {
       libraryPipeline(stack);
       new KmsKey(stack, 'OwnKey', { description: 'a key of the user, without rotation' });
+      // The user's own log group: the library's skip of CKV_AWS_158 is for its Exporter/Logs only.
+      new CloudwatchLogGroup(stack, 'AppLogs', { name: 'app', retentionInDays: 365 });
     });
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -71,7 +74,7 @@ describe('batch-exporter review with checkov', () => {
     });
   });
 
-  test('fails with exit code 1 and names the checks when checkov fails ones no skip covers', async () => {
+  test("fails with exit code 1 and names the checks when checkov fails ones no skip covers, also on the user's own resources", async () => {
     const run = capture();
     const out = path.join(dir, 'unrotated-review');
     // One checkov run for both reports: --out writes the JSON next to the printed text.
@@ -79,15 +82,21 @@ describe('batch-exporter review with checkov', () => {
     const text = run.out();
     expect(fs.readFileSync(path.join(out, 'review.txt'), 'utf8')).toBe(text);
     expect(text).toMatch(/^Batch exporter plan review: FAILED: checkov fails a check/);
-    expect(text).toMatch(/## checkov 3\.3\.30: \d+ passed, 2 failed, \d+ skipped with reasons/);
+    expect(text).toMatch(/## checkov 3\.3\.30: \d+ passed, 3 failed, \d+ skipped with reasons/);
     expect(text).toContain(
       '- FAIL CKV2_AWS_64 on aws_kms_key.OwnKey (test/OwnKey) in test: Ensure KMS key Policy is defined',
     );
     expect(text).toMatch(/- FAIL CKV_AWS_7 on aws_kms_key\.OwnKey \(test\/OwnKey\) in test: Ensure rotation/);
+    expect(text).toContain(
+      '- FAIL CKV_AWS_158 on aws_cloudwatch_log_group.AppLogs (test/AppLogs) in test: Ensure that CloudWatch Log Group is encrypted by KMS',
+    );
+    expect(text).toMatch(
+      /- SKIP CKV_AWS_158 on aws_cloudwatch_log_group\.Exporter_Logs_\w+ \(test\/Exporter\/Logs\)/,
+    );
     expect(text).toContain('- PASS sink-writer-least-privilege');
     const report = JSON.parse(fs.readFileSync(path.join(out, 'review.json'), 'utf8')) as ReviewReport;
     expect(report.passed).toBe(false);
-    expect(report.checkov).toMatchObject({ status: 'ran', summary: { failed: 2 } });
+    expect(report.checkov).toMatchObject({ status: 'ran', summary: { failed: 3 } });
     expect(report.stacks.every((s) => s.passed)).toBe(true);
   });
 

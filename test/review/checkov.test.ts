@@ -71,11 +71,14 @@ describe('checkov over what the package ships', () => {
     expect(passedIn('CKV_AWS_336')).toHaveLength(5);
   });
 
-  test('every skip accounts for a failure on its resource types and carries a reason', () => {
+  test('every skip accounts for a failure on its resource types and construct ids and carries a reason', () => {
     for (const skip of CHECKOV_SKIPS) {
       const uses = parity.shipped.skipped.filter((r) => r.check === skip.check);
       expect({ check: skip.check, used: uses.length > 0 }).toEqual({ check: skip.check, used: true });
-      for (const r of uses) expect(skip.resourceTypes).toContain(r.address.split('.')[0]);
+      for (const r of uses) {
+        expect(skip.resourceTypes).toContain(r.address.split('.')[0]);
+        expect(skip.constructIds).toContain(r.constructPath!.split('/').pop());
+      }
       expect(skip.reason.length).toBeGreaterThan(40);
     }
     expect(new Set(CHECKOV_SKIPS.map((s) => s.check)).size).toBe(CHECKOV_SKIPS.length);

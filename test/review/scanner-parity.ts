@@ -336,7 +336,7 @@ function parityMarkdown(parity: Parity): string {
     `Scanned in one run: ${parity.shippedLabels.map((l) => `\`${l}\``).join(', ')}.`,
     '',
     `**${shipped.failed.length} failed**, ${shipped.passed.length} passed, ${shipped.skipped.length} skipped. A skip is a`,
-    'check this design knowingly fails, on the resource types named, with the reason, all in one reviewed file:',
+    'check this design knowingly fails, only on the resource types and library construct ids named, with the reason, all in one reviewed file:',
     '[`review/checkov-skips.json`](../review/checkov-skips.json). `batch-exporter review` lists every resource a',
     'skip applies to with its reason, and the checkov test fails when a skip no longer matches any failure.',
     '',
