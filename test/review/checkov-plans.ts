@@ -1,5 +1,5 @@
 /**
- * Everything this package synthesizes and ships, as checkov targets: both examples with their default
+ * Everything this package synthesizes and ships, as checkov targets: every example with its default
  * settings, the library's stacks with non-default props (an existing bucket with a KMS key, a task-role
  * writer, KMS keys for the bucket, the sink secret and the Kafka password, the runtime image built from the
  * package) and runtime/Dockerfile.
