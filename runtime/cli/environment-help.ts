@@ -9,6 +9,7 @@ const DESCRIPTIONS: Record<keyof typeof ENVIRONMENT, string> = {
   kafkaBrokers: 'bootstrap brokers, comma separated host:port',
   kafkaClientId: 'Kafka client id (default batch-exporter-<name>)',
   kafkaGroupId: 'consumer group (default batch-exporter-<name>)',
+  kafkaClient: 'kafkajs or native (librdkafka addon, built into the image) (default kafkajs)',
   kafkaTls: 'true/false: TLS to the brokers (default false)',
   kafkaSaslMechanism: 'plain, scram-sha-256, scram-sha-512 or aws-msk-iam (default none)',
   kafkaSaslUsername: 'SASL user name (plain, scram-*)',

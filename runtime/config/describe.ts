@@ -31,6 +31,7 @@ export function describeConfig(config: ExporterConfig): Record<string, unknown> 
       brokers: [...config.kafka.brokers],
       clientId: config.kafka.clientId,
       groupId: config.kafka.groupId,
+      client: config.kafka.client,
       tls: config.kafka.tls,
       sessionTimeoutMs: config.kafka.sessionTimeoutMs ?? 'default',
       heartbeatIntervalMs: config.kafka.heartbeatIntervalMs ?? 'default',

@@ -13,4 +13,5 @@ export * from './render';
 export * from './policy';
 export * from './gcs-policy';
 export * from './kafkajs';
+export * from './librdkafka';
 export * from './describe';

@@ -15,23 +15,35 @@ export interface KafkaJsConfigOptions {
   readonly awsCredentials?: AwsCredentialIdentityProvider;
 }
 
+/** A signed MSK IAM token and when it expires (epoch ms). */
+export interface MskIamToken {
+  readonly token: string;
+  readonly expiryTime: number;
+}
+
+/** Signs a fresh `kafka-cluster:Connect` token for MSK IAM (valid 15 minutes). */
+export async function signMskIamToken(
+  region: string,
+  awsCredentials?: AwsCredentialIdentityProvider,
+): Promise<MskIamToken> {
+  // Loaded on first use: the signer pulls in the STS client, which configurations without MSK IAM never need.
+  const { generateAuthToken, generateAuthTokenFromCredentialsProvider } =
+    await import('aws-msk-iam-sasl-signer-js');
+  const { token, expiryTime } = awsCredentials
+    ? await generateAuthTokenFromCredentialsProvider({ region, awsCredentialsProvider: awsCredentials })
+    : await generateAuthToken({ region });
+  return { token, expiryTime };
+}
+
 /**
- * An OAUTHBEARER provider for MSK IAM: every call signs a fresh `kafka-cluster:Connect` token (valid 15
- * minutes); kafkajs calls it on each (re)authentication.
+ * An OAUTHBEARER provider for MSK IAM: every call signs a fresh token; kafkajs calls it on each
+ * (re)authentication.
  */
 export function mskIamOauthBearerProvider(
   region: string,
   awsCredentials?: AwsCredentialIdentityProvider,
 ): () => Promise<OauthbearerProviderResponse> {
-  return async () => {
-    // Loaded on first use: the signer pulls in the STS client, which configurations without MSK IAM never need.
-    const { generateAuthToken, generateAuthTokenFromCredentialsProvider } =
-      await import('aws-msk-iam-sasl-signer-js');
-    const { token } = awsCredentials
-      ? await generateAuthTokenFromCredentialsProvider({ region, awsCredentialsProvider: awsCredentials })
-      : await generateAuthToken({ region });
-    return { value: token };
-  };
+  return async () => ({ value: (await signMskIamToken(region, awsCredentials)).token });
 }
 
 function saslOptions(kafka: KafkaConfig, options: KafkaJsConfigOptions): SASLOptions | undefined {

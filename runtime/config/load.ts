@@ -17,12 +17,14 @@ import {
   DEFAULT_INTERVAL_SECONDS,
   DEFAULT_LOG_LEVEL,
   DEFAULT_ON_DATA_LOSS,
+  DEFAULT_KAFKA_CLIENT,
   DEFAULT_MAX_OBJECT_BYTES,
   ExporterConfigInput,
 } from './schema';
 import {
   DataLossPolicy,
   ExporterConfig,
+  KafkaClient,
   LogLevel,
   SaslMechanism,
   SinkConfig,
@@ -74,6 +76,7 @@ const ENVIRONMENT_FIELDS: Partial<
   kafkaBrokers: { field: 'kafka.brokers', kind: 'list' },
   kafkaClientId: { field: 'kafka.clientId', kind: 'string' },
   kafkaGroupId: { field: 'kafka.groupId', kind: 'string' },
+  kafkaClient: { field: 'kafka.client', kind: 'string' },
   kafkaTls: { field: 'kafka.tls', kind: 'boolean' },
   kafkaSaslMechanism: { field: 'kafka.sasl.mechanism', kind: 'string' },
   kafkaSaslUsername: { field: 'kafka.sasl.username', kind: 'string' },
@@ -299,6 +302,8 @@ function normalise(input: Record<string, unknown>): void {
   const sasl = getPath(input, ['kafka', 'sasl']) as Record<string, unknown> | undefined;
   if (sasl && typeof sasl.mechanism === 'string')
     sasl.mechanism = sasl.mechanism.trim().toLowerCase().replace(/_/g, '-');
+  const kafka = input.kafka as Record<string, unknown> | undefined;
+  if (kafka && typeof kafka.client === 'string') kafka.client = kafka.client.trim().toLowerCase();
   if (typeof input.logLevel === 'string') input.logLevel = input.logLevel.trim().toLowerCase();
   if (typeof input.onDataLoss === 'string') input.onDataLoss = input.onDataLoss.trim().toLowerCase();
 }
@@ -664,6 +669,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): L
       brokers: kafka.brokers!,
       clientId: kafka.clientId ?? `batch-exporter-${exporterName}`,
       groupId: kafka.groupId ?? `batch-exporter-${exporterName}`,
+      client: (kafka.client ?? DEFAULT_KAFKA_CLIENT) as KafkaClient,
       tls: kafka.tls ?? false,
       ...(kafka.sessionTimeoutMs !== undefined && { sessionTimeoutMs: kafka.sessionTimeoutMs }),
       ...(kafka.heartbeatIntervalMs !== undefined && { heartbeatIntervalMs: kafka.heartbeatIntervalMs }),

@@ -4,7 +4,7 @@
  * with this; secrets (SECRET_ENVIRONMENT) are never rendered here and go through ECS `secrets` instead.
  */
 import { ENVIRONMENT } from './environment';
-import { DataLossPolicy, LogLevel, SaslMechanism } from './types';
+import { DataLossPolicy, KafkaClient, LogLevel, SaslMechanism } from './types';
 
 /** The non-secret configuration; optional fields left out fall back to the runtime's defaults. */
 export interface RenderableConfig {
@@ -14,6 +14,7 @@ export interface RenderableConfig {
     readonly brokers: readonly string[];
     readonly clientId?: string;
     readonly groupId?: string;
+    readonly client?: KafkaClient;
     readonly tls?: boolean;
     readonly sasl?: {
       readonly mechanism: SaslMechanism;
@@ -52,6 +53,7 @@ export function renderEnvironment(config: RenderableConfig): Record<string, stri
     [ENVIRONMENT.kafkaBrokers, config.kafka.brokers.join(',')],
     [ENVIRONMENT.kafkaClientId, config.kafka.clientId],
     [ENVIRONMENT.kafkaGroupId, config.kafka.groupId],
+    [ENVIRONMENT.kafkaClient, config.kafka.client],
     [ENVIRONMENT.kafkaTls, config.kafka.tls],
     [ENVIRONMENT.kafkaSaslMechanism, config.kafka.sasl?.mechanism],
     [ENVIRONMENT.kafkaSaslUsername, config.kafka.sasl?.username],

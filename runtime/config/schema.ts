@@ -26,6 +26,9 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] a
 /** What the exporter does when records it has not stored yet were removed by retention. */
 export const DATA_LOSS_POLICIES = ['fail', 'skip'] as const;
 export const DEFAULT_ON_DATA_LOSS = 'fail';
+/** The Kafka client library the consumer runs on (runtime/kafka). */
+export const KAFKA_CLIENTS = ['kafkajs', 'native'] as const;
+export const DEFAULT_KAFKA_CLIENT = 'kafkajs';
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512', 'aws-msk-iam'] as const;
 
 const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
@@ -91,6 +94,13 @@ export const CONFIG_SCHEMA = {
           pattern: '^[A-Za-z0-9._-]{1,255}$',
           description:
             'the consumer group: 1 to 255 letters, digits, ".", "_" or "-" (default batch-exporter-<exporterName>)',
+        },
+        client: {
+          type: 'string',
+          enum: [...KAFKA_CLIENTS],
+          description:
+            '"kafkajs" (pure JavaScript) or "native" (the runtime\'s addon over librdkafka, built into the image), ' +
+            `the client that consumes the topic (default ${DEFAULT_KAFKA_CLIENT})`,
         },
         tls: {
           type: 'boolean',
@@ -227,6 +237,7 @@ export interface ExporterConfigInput {
     brokers?: string[];
     clientId?: string;
     groupId?: string;
+    client?: string;
     tls?: boolean;
     sasl?: { mechanism?: string; username?: string; password?: string; region?: string };
     sessionTimeoutMs?: number;

@@ -14,6 +14,7 @@
  * | BATCH_EXPORTER_KAFKA_BROKERS             | kafka.brokers (comma separated)     |
  * | BATCH_EXPORTER_KAFKA_CLIENT_ID           | kafka.clientId                      |
  * | BATCH_EXPORTER_KAFKA_GROUP_ID            | kafka.groupId                       |
+ * | BATCH_EXPORTER_KAFKA_CLIENT              | kafka.client (kafkajs/native)       |
  * | BATCH_EXPORTER_KAFKA_TLS                 | kafka.tls (true/false)              |
  * | BATCH_EXPORTER_KAFKA_SASL_MECHANISM      | kafka.sasl.mechanism                |
  * | BATCH_EXPORTER_KAFKA_SASL_USERNAME       | kafka.sasl.username                 |
@@ -43,6 +44,8 @@
  */
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512' | 'aws-msk-iam';
 
+export type KafkaClient = 'kafkajs' | 'native';
+
 export interface KafkaSaslConfig {
   readonly mechanism: SaslMechanism;
   /** For plain and scram; unused for aws-msk-iam (which signs with the AWS credential chain). */
@@ -57,6 +60,8 @@ export interface KafkaConfig {
   readonly clientId: string;
   /** Default: `batch-exporter-<exporterName>`. */
   readonly groupId: string;
+  /** The client library that consumes: kafkajs (default) or the native addon over librdkafka. */
+  readonly client: KafkaClient;
   readonly tls: boolean;
   readonly sasl?: KafkaSaslConfig;
   /** How long the group waits for a silent member before rebalancing its partitions. Default: kafkajs's 30000. */

@@ -1,4 +1,4 @@
-import type { RecordBatch } from '../kafka/consumer';
+import type { ConsumedRecord, RecordBatch, RecordColumns } from '../kafka/consumer';
 import { encodeRecordContent } from '../format/jsonl';
 import { LineBuffer } from '../format/line-buffer';
 
@@ -133,14 +133,20 @@ export class Batcher {
     // Only a batch that overlaps what was already received needs a per-record check.
     const skipBelow = expected !== undefined && BigInt(batch.fetchedOffset) < expected ? expected : undefined;
     let invalidRecords = 0;
-    for (const record of batch.records) {
-      if (skipBelow !== undefined && BigInt(record.offset) < skipBelow) continue;
-      const encoded = encodeRecordContent(this.topic, batch.partition, record);
-      if (this.openBytes > 0 && this.openBytes + encoded.content.length + 1 > this.maxObjectBytes) {
-        full.push(this.take()!);
+    if (batch.columns !== undefined) {
+      invalidRecords = this.appendColumns(
+        batch.partition,
+        position,
+        batch.columns,
+        skipBelow,
+        interval,
+        full,
+      );
+    } else {
+      for (const record of batch.records) {
+        if (skipBelow !== undefined && BigInt(record.offset) < skipBelow) continue;
+        if (!this.appendRecord(batch.partition, position, record, interval, full)) invalidRecords++;
       }
-      if (!encoded.valid) invalidRecords++;
-      this.add(batch.partition, position, record.offset, encoded.content, encoded.valid, interval);
     }
     if (expected === undefined || BigInt(batch.nextOffset) > expected) position.next = batch.nextOffset;
     position.exact = false;
@@ -186,6 +192,77 @@ export class Batcher {
     this.positions.set(partition, { next: offset, exact: true, sliceStart: offset });
   }
 
+  /** Encodes one record into the open batch (cutting it first when full); false when it was invalid. */
+  private appendRecord(
+    partition: number,
+    position: Position,
+    record: ConsumedRecord,
+    interval: number,
+    full: BatchSnapshot[],
+  ): boolean {
+    const encoded = encodeRecordContent(this.topic, partition, record);
+    if (this.openBytes > 0 && this.openBytes + encoded.content.length + 1 > this.maxObjectBytes) {
+      full.push(this.take()!);
+    }
+    this.add(partition, position, record.offset, encoded.content, encoded.valid, interval);
+    return encoded.valid;
+  }
+
+  /**
+   * The bulk path: runs of records whose values are their lines as they are (proven by the client) are
+   * copied into the open batch in one go, newlines included; only the others become objects and go through
+   * the encoder. The same lines and the same cuts at maxObjectBytes as record by record.
+   */
+  private appendColumns(
+    partition: number,
+    position: Position,
+    columns: RecordColumns,
+    skipBelow: bigint | undefined,
+    interval: number,
+    full: BatchSnapshot[],
+  ): number {
+    const { data, starts, lengths, offsets, timestamps, lineAsIs, end } = columns;
+    let i = columns.first;
+    if (skipBelow !== undefined) while (i < end && offsets[i] < skipBelow) i++;
+    let invalidRecords = 0;
+    while (i < end) {
+      if (lineAsIs[i] !== 1) {
+        const length = lengths[i];
+        const record: ConsumedRecord = {
+          offset: offsets[i].toString(),
+          timestamp: String(timestamps[i]),
+          value: length < 0 ? null : data.subarray(starts[i], starts[i] + length),
+        };
+        if (!this.appendRecord(partition, position, record, interval, full)) invalidRecords++;
+        i++;
+        continue;
+      }
+      let j = i;
+      let bytes = 0;
+      while (
+        j < end &&
+        lineAsIs[j] === 1 &&
+        (this.openBytes + bytes === 0 || this.openBytes + bytes + lengths[j] + 1 <= this.maxObjectBytes)
+      ) {
+        bytes += lengths[j] + 1;
+        j++;
+      }
+      if (j === i) {
+        full.push(this.take()!);
+        continue;
+      }
+      this.slice(partition, position, offsets[i].toString()).valid.appendLines(
+        data,
+        starts[i],
+        starts[i] + bytes,
+        j - i,
+      );
+      this.added(partition, offsets[j - 1].toString(), bytes, j - i, interval);
+      i = j;
+    }
+    return invalidRecords;
+  }
+
   private add(
     partition: number,
     position: Position,
@@ -194,6 +271,13 @@ export class Batcher {
     valid: boolean,
     interval: number,
   ): void {
+    const slice = this.slice(partition, position, offset);
+    (valid ? slice.valid : slice.invalid).appendLine(content);
+    this.added(partition, offset, content.length + 1, 1, interval);
+  }
+
+  /** The open slice of `partition`, opened at `offset` (or where the last one ended) when there is none. */
+  private slice(partition: number, position: Position, offset: string): OpenSlice {
     let slice = this.open.get(partition);
     if (slice === undefined) {
       const from = position.sliceStart ?? offset;
@@ -206,10 +290,19 @@ export class Batcher {
       };
       this.open.set(partition, slice);
     }
-    (valid ? slice.valid : slice.invalid).appendLine(content);
-    slice.lastOffset = offset;
+    return slice;
+  }
+
+  private added(
+    partition: number,
+    lastOffset: string,
+    bytes: number,
+    records: number,
+    interval: number,
+  ): void {
+    this.open.get(partition)!.lastOffset = lastOffset;
     this.openInterval = interval;
-    this.openBytes += content.length + 1;
-    this.openRecords++;
+    this.openBytes += bytes;
+    this.openRecords += records;
   }
 }

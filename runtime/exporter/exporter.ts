@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { ExporterConfig } from '../config/types';
 import type { BatchContext, GroupConsumer, OffsetRange, RecordBatch } from '../kafka/consumer';
-import { KafkaJsConsumerFactory } from '../kafka/kafkajs-consumer';
+import { createConsumerFactory, isKafkaError } from '../kafka/factory';
 import { ExporterMetrics } from '../observability/metrics';
 import type { ObjectStore } from '../storage/object-store';
 import { createObjectStore } from '../storage/create-store';
@@ -150,7 +150,7 @@ class Exporter {
 
     const factory =
       deps.consumerFactory ??
-      new KafkaJsConsumerFactory({
+      createConsumerFactory(config.kafka.client, {
         kafka: config.kafka,
         topic: config.stream.topic,
         fromBeginning: config.includeExistingEvents,
@@ -417,11 +417,6 @@ class Exporter {
     this.logger.info('stopped');
     this.stopped.resolve();
   }
-}
-
-/** kafkajs errors (connection, coordinator, timeouts): transient from the data path's point of view. */
-function isKafkaError(error: unknown): boolean {
-  return error instanceof Error && error.name.startsWith('KafkaJS');
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

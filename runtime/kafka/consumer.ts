@@ -1,6 +1,6 @@
 /**
  * The exporter's view of Kafka: group consumption with manual commits (offsets and metadata), a reader
- * for exact offset ranges, and nothing else. Only runtime/kafka/ knows kafkajs; offsets are decimal
+ * for exact offset ranges, and nothing else. Only runtime/kafka/ knows kafkajs and the native client; offsets are decimal
  * strings (Kafka offsets are 64-bit, JS numbers are not).
  */
 
@@ -13,6 +13,29 @@ export interface ConsumedRecord {
   readonly value: Buffer | null;
 }
 
+/**
+ * Records of one batch in columns over the buffers of one bulk delivery (the native client): the data path
+ * reads them without an object per record. Indexes `[first, end)` of the arrays belong to the batch.
+ */
+export interface RecordColumns {
+  /** Every non-null value followed by a newline, back to back. */
+  readonly data: Buffer;
+  /** Where each record's value starts in `data`. */
+  readonly starts: Int32Array;
+  /** Each value's length in bytes, -1 for a tombstone. */
+  readonly lengths: Int32Array;
+  readonly offsets: BigInt64Array;
+  /** Milliseconds since the epoch, as the broker reported them. */
+  readonly timestamps: Float64Array;
+  /**
+   * 1 when the value is, as it is, its JSONL line: valid UTF-8, one JSON object, no whitespace byte (proven
+   * off the event loop; runtime/kafka/native/json_check.h). 0: the JavaScript encoder decides.
+   */
+  readonly lineAsIs: Uint8Array;
+  readonly first: number;
+  readonly end: number;
+}
+
 /** Records of one partition, in offset order, as one fetch delivered them. */
 export interface RecordBatch {
   readonly topic: string;
@@ -22,7 +45,10 @@ export interface RecordBatch {
   /** The offset the next fetch of this partition starts at (after the last record, or skipped control records). */
   readonly nextOffset: string;
   readonly highWatermark: string;
+  /** The records as objects (built on first use when the batch has {@link RecordBatch.columns}). */
   readonly records: readonly ConsumedRecord[];
+  /** The same records in columns, when the client delivers them in bulk. */
+  readonly columns?: RecordColumns;
 }
 
 /** Given to batch handlers: the handle to keep the group membership alive between units of work. */

@@ -8,7 +8,6 @@ import {
   CommittedPosition,
   ConsumedRecord,
   ConsumerFactory,
-  DataLossError,
   FencedError,
   GroupConsumer,
   GroupHandlers,
@@ -20,6 +19,7 @@ import {
 import { kafkaJsLevel, pinoLogCreator } from './kafkajs-log';
 import { installLocalOffsetReset } from './kafkajs-offset-reset';
 import { installQuietRequestQueue } from './kafkajs-request-queue';
+import { checkStillStored } from './retention-check';
 
 export interface KafkaJsConsumerOptions {
   readonly kafka: KafkaConfig;
@@ -383,27 +383,7 @@ class KafkaJsRangeReader implements RangeReader {
     const admin = this.client.admin();
     await admin.connect();
     try {
-      const watermarks = await admin.fetchTopicOffsets(this.options.topic);
-      const lost = ranges.filter((range) => {
-        const mark = watermarks.find((w) => w.partition === range.partition);
-        return (
-          mark === undefined || BigInt(mark.low) > BigInt(range.from) || BigInt(mark.high) < BigInt(range.to)
-        );
-      });
-      if (lost.length > 0) {
-        const described = lost
-          .map((range) => {
-            const mark = watermarks.find((w) => w.partition === range.partition);
-            return `partition ${range.partition} [${range.from}, ${range.to}) (stored now: [${mark?.low ?? '?'}, ${mark?.high ?? '?'}))`;
-          })
-          .join('; ');
-        throw new DataLossError(
-          `DATA LOSS: records of topic '${this.options.topic}' that were about to be exported are no longer in ` +
-            `Kafka (removed by retention): ${described}. They cannot be exported; raise the topic's retention ` +
-            'above the time the exporter may be down.',
-          lost,
-        );
-      }
+      checkStillStored(this.options.topic, ranges, await admin.fetchTopicOffsets(this.options.topic));
     } finally {
       await admin.disconnect();
     }

@@ -5,6 +5,7 @@ const BASE: KafkaConfig = {
   brokers: ['b-1:9092', 'b-2:9092'],
   clientId: 'client',
   groupId: 'group',
+  client: 'kafkajs',
   tls: false,
 };
 const ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';

@@ -15,6 +15,7 @@ const CONFIG: ExporterConfig = {
     brokers: ['b-1:9096', 'b-2:9096'],
     clientId: 'client',
     groupId: 'group',
+    client: 'native',
     tls: true,
     sasl: { mechanism: 'scram-sha-512', username: 'exporter', password: CANARY },
     sessionTimeoutMs: 6000,

@@ -19,6 +19,7 @@ import {
   produce,
   readObjects,
   testDeps,
+  KAFKA_CLIENTS,
   groupProgress,
   waitUntilCaughtUp,
 } from '../support/exporter-harness';
@@ -101,11 +102,13 @@ describe('startExporter on the local Kafka and S3', () => {
       kafka: {
         brokers: 1,
         topics: [
-          { name: 'clicks', partitions: 5 },
-          { name: 'restart', partitions: 5 },
+          ...KAFKA_CLIENTS.flatMap((client) => [
+            { name: `clicks-${client}`, partitions: 5 },
+            { name: `restart-${client}`, partitions: 5 },
+            { name: `malformed-${client}`, partitions: 2 },
+            { name: `recovery-${client}`, partitions: 3 },
+          ]),
           { name: 'split', partitions: 6 },
-          { name: 'malformed', partitions: 2 },
-          { name: 'recovery', partitions: 3 },
           { name: 'sizes', partitions: 2 },
           { name: 'retention', partitions: 1 },
           { name: 'behind-fail', partitions: 1 },
@@ -119,43 +122,48 @@ describe('startExporter on the local Kafka and S3', () => {
   });
   afterAll(async () => services?.stop());
 
-  test('exports 10,000 events over 5 partitions exactly once and commits the high watermarks', async () => {
-    await createBucket(services, 'exactly-once');
-    const events = Array.from({ length: 10_000 }, (_, i) => JSON.stringify(clickstreamEvent(i, 'bulk')));
-    await produce(services, 'clicks', events, 5);
-    const config = localConfig(services, {
-      topic: 'clicks',
-      groupId: 'bulk',
-      bucket: 'exactly-once',
-      pathPrefix: 'events/clicks',
-      intervalSeconds: 2,
-    });
-    const exporter = await startExporter(config, testDeps(config));
-    await exporter.ready;
-    const progress = await waitUntilCaughtUp(services, 'bulk', 'clicks');
-    await exporter.stop();
-    await expect(exporter.stopped).resolves.toBeUndefined();
+  test.each(KAFKA_CLIENTS)(
+    'exports 10,000 events over 5 partitions exactly once and commits the high watermarks (%s)',
+    async (client) => {
+      const bucket = `exactly-once-${client}`;
+      await createBucket(services, bucket);
+      const events = Array.from({ length: 10_000 }, (_, i) => JSON.stringify(clickstreamEvent(i, 'bulk')));
+      await produce(services, `clicks-${client}`, events, 5);
+      const config = localConfig(services, {
+        topic: `clicks-${client}`,
+        groupId: `bulk-${client}`,
+        bucket,
+        pathPrefix: 'events/clicks',
+        intervalSeconds: 2,
+        client,
+      });
+      const exporter = await startExporter(config, testDeps(config));
+      await exporter.ready;
+      const progress = await waitUntilCaughtUp(services, `bulk-${client}`, `clicks-${client}`);
+      await exporter.stop();
+      await expect(exporter.stopped).resolves.toBeUndefined();
 
-    const s3 = services.aws.s3();
-    const objects = await readObjects(s3, 'exactly-once', 'events/clicks/');
-    const validation = objects.filter((o) =>
-      /^events\/clicks\/\.strm_test_[0-9a-f-]{36}\.jsonl$/.test(o.key),
-    );
-    const data = objects.filter((o) => !o.key.includes('.strm_test_'));
-    expect(validation).toHaveLength(1);
-    expect(validation[0].body.length).toBe(0);
-    for (const object of data) {
-      expect(object.key).toMatch(DATA_KEY);
-      expect(object.body.length).toBeGreaterThan(0);
-      expect(partitionsOf(object.key)).toEqual([...partitionsOf(object.key)].sort((a, b) => a - b));
-    }
-    const counts = countEventIds(data);
-    expect(counts.size).toBe(10_000);
-    expect([...counts.values()].every((count) => count === 1)).toBe(true);
-    for (const [partition, high] of progress.high) {
-      expect(progress.committed.get(partition)?.offset).toBe(high);
-    }
-  });
+      const s3 = services.aws.s3();
+      const objects = await readObjects(s3, bucket, 'events/clicks/');
+      const validation = objects.filter((o) =>
+        /^events\/clicks\/\.strm_test_[0-9a-f-]{36}\.jsonl$/.test(o.key),
+      );
+      const data = objects.filter((o) => !o.key.includes('.strm_test_'));
+      expect(validation).toHaveLength(1);
+      expect(validation[0].body.length).toBe(0);
+      for (const object of data) {
+        expect(object.key).toMatch(DATA_KEY);
+        expect(object.body.length).toBeGreaterThan(0);
+        expect(partitionsOf(object.key)).toEqual([...partitionsOf(object.key)].sort((a, b) => a - b));
+      }
+      const counts = countEventIds(data);
+      expect(counts.size).toBe(10_000);
+      expect([...counts.values()].every((count) => count === 1)).toBe(true);
+      for (const [partition, high] of progress.high) {
+        expect(progress.committed.get(partition)?.offset).toBe(high);
+      }
+    },
+  );
 
   test('keeps the canary secret out of every log line, including the fatal error of a missing bucket', async () => {
     const { logger, lines } = memoryLogger('debug');

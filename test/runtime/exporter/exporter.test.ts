@@ -21,7 +21,7 @@ const t0 = Date.parse('2024-05-01T12:00:00.000Z');
 const config: ExporterConfig = {
   exporterName: 'unit',
   stream: { name: 'demo', topic: 'topic' },
-  kafka: { brokers: ['unused:9092'], clientId: 'unit', groupId: 'unit', tls: false },
+  kafka: { brokers: ['unused:9092'], clientId: 'unit', groupId: 'unit', client: 'kafkajs', tls: false },
   sink: { bucket: 'fake-bucket', credentials: { kind: 'default-chain' } },
   pathPrefix: 'p',
   intervalSeconds: 10,

@@ -2,9 +2,9 @@ import { Writable } from 'node:stream';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import pino, { Logger } from 'pino';
-import type { DataLossPolicy, ExporterConfig } from '../../../runtime/config/types';
+import type { DataLossPolicy, ExporterConfig, KafkaClient } from '../../../runtime/config/types';
 import type { ExporterDeps } from '../../../runtime/exporter';
-import { KafkaJsConsumerFactory } from '../../../runtime/kafka/kafkajs-consumer';
+import { createConsumerFactory } from '../../../runtime/kafka/factory';
 import type { AwsCredentials, LocalServices } from '../../../local';
 
 /** A pino logger writing JSON lines into memory, so tests can read what the exporter logged. */
@@ -28,7 +28,12 @@ export interface ConfigOverrides extends Partial<Omit<ExporterConfig, 'sink' | '
   readonly credentials?: AwsCredentials;
   readonly region?: string;
   readonly onDataLoss?: DataLossPolicy;
+  /** @default 'kafkajs' */
+  readonly client?: KafkaClient;
 }
+
+/** Both Kafka clients, for suites that run their core scenarios on each. */
+export const KAFKA_CLIENTS: readonly KafkaClient[] = ['kafkajs', 'native'];
 
 /** An exporter configuration pointing at the local services. */
 export function localConfig(services: LocalServices, overrides: ConfigOverrides): ExporterConfig {
@@ -40,6 +45,7 @@ export function localConfig(services: LocalServices, overrides: ConfigOverrides)
       brokers: services.kafka.brokers,
       clientId: 'exporter-test',
       groupId: overrides.groupId,
+      client: overrides.client ?? 'kafkajs',
       tls: false,
     },
     sink: {
@@ -67,7 +73,7 @@ export function testDeps(
   level: pino.Level = 'info',
 ): ExporterDeps & { lines: string[] } {
   const { logger, lines } = memoryLogger(level);
-  const consumerFactory = new KafkaJsConsumerFactory({
+  const consumerFactory = createConsumerFactory(config.kafka.client, {
     kafka: config.kafka,
     topic: config.stream.topic,
     fromBeginning: config.includeExistingEvents,
