@@ -28,7 +28,7 @@ export interface RecordColumns {
   /** Milliseconds since the epoch, as the broker reported them. */
   readonly timestamps: Float64Array;
   /**
-   * 1 when the value is, as it is, its JSONL line: valid UTF-8, one JSON object, no whitespace byte (proven
+   * 1 when the value is, as it is, its JSONL line: valid UTF-8, one JSON object, no whitespace between tokens (proven
    * off the event loop; runtime/kafka/native/json_check.h). 0: the JavaScript encoder decides.
    */
   readonly lineAsIs: Uint8Array;

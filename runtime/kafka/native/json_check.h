@@ -3,8 +3,8 @@
  * (isUtf8) and runtime/format/compact-json.ts (hasWhitespace), run on the consumer's worker thread.
  *
  * A record is flagged "line as is" only when all three prove it: valid UTF-8, one JSON object, no
- * whitespace byte anywhere. Its JSONL line is then exactly its value, which is what the JavaScript path
- * produces for it (compactJson returns such a value unchanged). Everything else is flagged 0 and the
+ * whitespace between tokens. Its JSONL line is then exactly its value, which is what the JavaScript path
+ * produces for it (compactJson returns such a value unchanged: it removes whitespace outside strings only). Everything else is flagged 0 and the
  * JavaScript path decides it (and words the error), so both clients write the same bytes.
  */
 #ifndef BATCH_EXPORTER_JSON_CHECK_H
@@ -188,15 +188,26 @@ static int be_is_json_object(const uint8_t *s, size_t n) {
   }
 }
 
-static int be_has_whitespace(const uint8_t *s, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r') return 1;
+/* Whitespace between tokens (what compactJson removes); inside strings it is content and stays. */
+static int be_has_whitespace_outside_strings(const uint8_t *s, size_t n) {
+  int in_string = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t c = s[i];
+    if (in_string) {
+      if (c == '\\') i++;
+      else if (c == '"') in_string = 0;
+    } else if (c == '"') {
+      in_string = 1;
+    } else if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      return 1;
+    }
+  }
   return 0;
 }
 
 /** 1 when the record's JSONL line is its value as is (see the top of this file). */
 static int be_line_as_is(const uint8_t *s, size_t n) {
-  return !be_has_whitespace(s, n) && be_is_utf8(s, n) && be_is_json_object(s, n);
+  return !be_has_whitespace_outside_strings(s, n) && be_is_utf8(s, n) && be_is_json_object(s, n);
 }
 
 #endif

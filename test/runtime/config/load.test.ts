@@ -48,6 +48,7 @@ describe('loadConfig', () => {
           brokers: ['b-1:9092', 'b-2:9092'],
           clientId: 'batch-exporter-s3-demo',
           groupId: 'batch-exporter-s3-demo',
+          client: 'kafkajs',
           tls: false,
         },
         sink: { bucket: 'strmprivacy-export-demo', credentials: { kind: 'default-chain' } },
@@ -66,6 +67,7 @@ describe('loadConfig', () => {
       ...MINIMAL,
       [ENVIRONMENT.kafkaClientId]: 'client-1',
       [ENVIRONMENT.kafkaGroupId]: 'group-1',
+      [ENVIRONMENT.kafkaClient]: ' Native ',
       [ENVIRONMENT.kafkaTls]: 'TRUE',
       [ENVIRONMENT.kafkaSaslMechanism]: 'SCRAM_SHA_256',
       [ENVIRONMENT.kafkaSaslUsername]: 'exporter',
@@ -84,6 +86,7 @@ describe('loadConfig', () => {
       kafka: {
         clientId: 'client-1',
         groupId: 'group-1',
+        client: 'native',
         tls: true,
         sasl: { mechanism: 'scram-sha-256', username: 'exporter', password: CANARY },
       },
@@ -120,6 +123,14 @@ describe('loadConfig', () => {
       'onDataLoss (BATCH_EXPORTER_ON_DATA_LOSS) is not one of the allowed values (got "ignore"). Fix: use ' +
         '"fail" (stop with the lost offset ranges, exit 1) or "skip" (log and count them, export the rest), ' +
         'for records removed by retention before they were exported (default fail)',
+    ]);
+  });
+
+  test('fails on an unknown Kafka client, naming both choices', () => {
+    expect(messages(loadConfig({ ...MINIMAL, [ENVIRONMENT.kafkaClient]: 'rdkafka' }))).toEqual([
+      'kafka.client (BATCH_EXPORTER_KAFKA_CLIENT) is not one of the allowed values (got "rdkafka"). Fix: use ' +
+        '"kafkajs" (pure JavaScript) or "native" (the runtime\'s addon over librdkafka, built into the image), ' +
+        'the client that consumes the topic (default kafkajs)',
     ]);
   });
 

@@ -90,7 +90,7 @@ export async function createBucket(services: LocalServices, bucket: string): Pro
 
 /** Produces `values` round-robin over `partitions` partitions; returns the count per partition. */
 export async function produce(
-  services: LocalServices,
+  services: Pick<LocalServices, 'kafka'>,
   topic: string,
   values: ReadonlyArray<string | Buffer | null>,
   partitions: number,
