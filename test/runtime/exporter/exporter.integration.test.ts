@@ -221,120 +221,138 @@ describe('startExporter on the local Kafka and S3', () => {
     expect(sets.length).toBeGreaterThanOrEqual(2);
   });
 
-  test('stopping mid-interval stores what it holds; a restart continues without loss or duplicates', async () => {
-    await createBucket(services, 'restart');
-    const config = localConfig(services, {
-      topic: 'restart',
-      groupId: 'restart',
-      bucket: 'restart',
-      pathPrefix: 'r',
-      intervalSeconds: 30,
-    });
-    const all = events(4000, 'restart');
-    await produce(services, 'restart', all.slice(0, 2000), 5);
-    const first = await startExporter(config, testDeps(config));
-    await first.ready;
-    // A 30 s interval: nothing is due yet, so stop() must store the open batch itself.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    await first.stop();
-    const afterStop = await groupProgress(services, 'restart', 'restart');
-    for (const [partition, high] of afterStop.high)
-      expect(afterStop.committed.get(partition)?.offset).toBe(high);
-
-    await produce(services, 'restart', all.slice(2000), 5);
-    const second = await startExporter({ ...config, intervalSeconds: 1 }, testDeps(config));
-    await second.ready;
-    await waitUntilCaughtUp(services, 'restart', 'restart');
-    await second.stop();
-    const counts = countEventIds(dataObjects(await readObjects(services.aws.s3(), 'restart', 'r/')));
-    expect(counts.size).toBe(4000);
-    expect([...counts.values()].every((n) => n === 1)).toBe(true);
-  });
-
-  test('exports malformed records to _invalid/ with their payload, next to the valid ones', async () => {
-    await createBucket(services, 'malformed');
-    const values: Array<string | Buffer | null> = [
-      '{"eventId":"ok-0"}',
-      Buffer.from([0xc3, 0x28]),
-      'not json',
-      '[1,2,3]',
-      '{"eventId":"ok-1"}',
-      '42',
-    ];
-    await produce(services, 'malformed', values, 2);
-    const config = localConfig(services, {
-      topic: 'malformed',
-      groupId: 'malformed',
-      bucket: 'malformed',
-      pathPrefix: 'm',
-    });
-    const exporter = await startExporter(config, testDeps(config));
-    await exporter.ready;
-    await waitUntilCaughtUp(services, 'malformed', 'malformed');
-    await exporter.stop();
-
-    const objects = await readObjects(services.aws.s3(), 'malformed', 'm/');
-    const invalid = objects.filter((o) => o.key.startsWith('m/_invalid/'));
-    const data = dataObjects(objects);
-    expect(countEventIds(data)).toEqual(
-      new Map([
-        ['ok-0', 1],
-        ['ok-1', 1],
-      ]),
-    );
-    for (const object of invalid) {
-      expect(object.key.replace('m/_invalid/', 'm/')).toMatch(DATA_KEY);
-    }
-    const lines = invalid.flatMap((o) =>
-      o.body
-        .toString()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l)),
-    );
-    expect(lines).toHaveLength(4);
-    const payloads = lines.map((l) => Buffer.from(l.payload, 'base64'));
-    expect(payloads.map((p) => p.toString('hex')).sort()).toEqual(
-      [Buffer.from([0xc3, 0x28]), Buffer.from('not json'), Buffer.from('[1,2,3]'), Buffer.from('42')]
-        .map((p) => p.toString('hex'))
-        .sort(),
-    );
-    for (const line of lines) {
-      expect(line).toMatchObject({
-        topic: 'malformed',
-        partition: expect.any(Number),
-        offset: expect.stringMatching(/^\d+$/),
+  test.each(KAFKA_CLIENTS)(
+    'stopping mid-interval stores what it holds; a restart continues without loss or duplicates (%s)',
+    async (client) => {
+      const name = `restart-${client}`;
+      await createBucket(services, name);
+      const config = localConfig(services, {
+        topic: name,
+        groupId: name,
+        bucket: name,
+        client,
+        pathPrefix: 'r',
+        intervalSeconds: 30,
       });
-      expect(line.timestamp).toMatch(/^\d+$/);
-      expect(line.error).toMatch(/expected a/);
-    }
-  });
+      const all = events(4000, 'restart');
+      await produce(services, name, all.slice(0, 2000), 5);
+      const first = await startExporter(config, testDeps(config));
+      await first.ready;
+      // A 30 s interval: nothing is due yet, so stop() must store the open batch itself.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await first.stop();
+      const afterStop = await groupProgress(services, name, name);
+      for (const [partition, high] of afterStop.high)
+        expect(afterStop.committed.get(partition)?.offset).toBe(high);
 
-  test('completes the recorded object after a crash between intent and upload, under the same key', async () => {
-    await createBucket(services, 'recovery');
-    await produce(services, 'recovery', events(900, 'recovery'), 3);
-    const config = localConfig(services, { topic: 'recovery', groupId: 'recovery', bucket: 'recovery' });
-    const real = await S3ObjectStore.create({ sink: config.sink, logger: memoryLogger().logger });
-    // The first exporter "crashes" at its first data upload: the intent is committed, nothing stored.
-    const crashing = failingDataUploads(real);
-    const first = await startExporter(config, { ...testDeps(config), store: crashing });
-    await expect(first.stopped).rejects.toThrow('simulated crash before the upload');
-    const recorded = await groupProgress(services, 'recovery', 'recovery');
-    const intents = [...recorded.committed.values()].map((c) => decodeCommitMetadata(c.metadata).intent);
-    const key = intents.find((i) => i !== undefined)?.key;
-    expect(key).toMatch(DATA_KEY);
+      await produce(services, name, all.slice(2000), 5);
+      const second = await startExporter({ ...config, intervalSeconds: 1 }, testDeps(config));
+      await second.ready;
+      await waitUntilCaughtUp(services, name, name);
+      await second.stop();
+      const counts = countEventIds(dataObjects(await readObjects(services.aws.s3(), name, 'r/')));
+      expect(counts.size).toBe(4000);
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    },
+  );
 
-    const second = await startExporter(config, testDeps(config));
-    await second.ready;
-    await waitUntilCaughtUp(services, 'recovery', 'recovery');
-    await second.stop();
-    const objects = dataObjects(await readObjects(services.aws.s3(), 'recovery'));
-    expect(objects.map((o) => o.key)).toContain(key);
-    expectExactlyOnce(countEventIds(objects), 'recovery', 900);
-    const after = await groupProgress(services, 'recovery', 'recovery');
-    for (const { metadata } of after.committed.values())
-      expect(decodeCommitMetadata(metadata).intent).toBeUndefined();
-  });
+  test.each(KAFKA_CLIENTS)(
+    'exports malformed records to _invalid/ with their payload, next to the valid ones (%s)',
+    async (client) => {
+      const name = `malformed-${client}`;
+      await createBucket(services, name);
+      const values: Array<string | Buffer | null> = [
+        '{"eventId":"ok-0"}',
+        Buffer.from([0xc3, 0x28]),
+        'not json',
+        '[1,2,3]',
+        '{"eventId":"ok-1"}',
+        '42',
+      ];
+      await produce(services, name, values, 2);
+      const config = localConfig(services, {
+        topic: name,
+        groupId: name,
+        bucket: name,
+        client,
+        pathPrefix: 'm',
+      });
+      const exporter = await startExporter(config, testDeps(config));
+      await exporter.ready;
+      await waitUntilCaughtUp(services, name, name);
+      await exporter.stop();
+
+      const objects = await readObjects(services.aws.s3(), name, 'm/');
+      const invalid = objects.filter((o) => o.key.startsWith('m/_invalid/'));
+      const data = dataObjects(objects);
+      expect(countEventIds(data)).toEqual(
+        new Map([
+          ['ok-0', 1],
+          ['ok-1', 1],
+        ]),
+      );
+      for (const object of invalid) {
+        expect(object.key.replace('m/_invalid/', 'm/')).toMatch(DATA_KEY);
+      }
+      const lines = invalid.flatMap((o) =>
+        o.body
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l)),
+      );
+      expect(lines).toHaveLength(4);
+      const payloads = lines.map((l) => Buffer.from(l.payload, 'base64'));
+      expect(payloads.map((p) => p.toString('hex')).sort()).toEqual(
+        [Buffer.from([0xc3, 0x28]), Buffer.from('not json'), Buffer.from('[1,2,3]'), Buffer.from('42')]
+          .map((p) => p.toString('hex'))
+          .sort(),
+      );
+      for (const line of lines) {
+        expect(line).toMatchObject({
+          topic: name,
+          partition: expect.any(Number),
+          offset: expect.stringMatching(/^\d+$/),
+        });
+        expect(line.timestamp).toMatch(/^\d+$/);
+        expect(line.error).toMatch(/expected a/);
+      }
+    },
+  );
+
+  test.each([
+    ['kafkajs', 'native'],
+    ['native', 'kafkajs'],
+  ] as const)(
+    'completes the recorded object after a crash between intent and upload, under the same key (intent by %s, completed by %s)',
+    async (writer, completer) => {
+      const name = `recovery-${writer}`;
+      await createBucket(services, name);
+      await produce(services, name, events(900, 'recovery'), 3);
+      const config = localConfig(services, { topic: name, groupId: name, bucket: name, client: writer });
+      const next = { ...config, kafka: { ...config.kafka, client: completer } };
+      const real = await S3ObjectStore.create({ sink: config.sink, logger: memoryLogger().logger });
+      // The first exporter "crashes" at its first data upload: the intent is committed, nothing stored.
+      const crashing = failingDataUploads(real);
+      const first = await startExporter(config, { ...testDeps(config), store: crashing });
+      await expect(first.stopped).rejects.toThrow('simulated crash before the upload');
+      const recorded = await groupProgress(services, name, name);
+      const intents = [...recorded.committed.values()].map((c) => decodeCommitMetadata(c.metadata).intent);
+      const key = intents.find((i) => i !== undefined)?.key;
+      expect(key).toMatch(DATA_KEY);
+
+      const second = await startExporter(next, testDeps(next));
+      await second.ready;
+      await waitUntilCaughtUp(services, name, name);
+      await second.stop();
+      const objects = dataObjects(await readObjects(services.aws.s3(), name));
+      expect(objects.map((o) => o.key)).toContain(key);
+      expectExactlyOnce(countEventIds(objects), 'recovery', 900);
+      const after = await groupProgress(services, name, name);
+      for (const { metadata } of after.committed.values())
+        expect(decodeCommitMetadata(metadata).intent).toBeUndefined();
+    },
+  );
 
   test('splits an interval at the maximum object size with numbered parts', async () => {
     await createBucket(services, 'sizes');
