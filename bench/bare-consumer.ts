@@ -1,10 +1,12 @@
 /**
- * The bare kafkajs baseline, run as its own process (`node dist/bench/bare-consumer.js BROKERS TOPIC
- * GROUP EXPECTED`): a group consumer with kafkajs defaults that does nothing with the records and stops
- * once it has seen EXPECTED of them. Prints one JSON line: records, seconds since joining the group,
- * seconds since start, and the process's peak RSS.
+ * The bare client baselines, run as their own process (`node dist/bench/bare-consumer.js BROKERS TOPIC
+ * GROUP EXPECTED [kafkajs|native]`): a group consumer that does nothing with the records and stops once it
+ * has seen EXPECTED of them — kafkajs with its defaults, or the runtime's native addon polled in bulk as
+ * the exporter polls it. Prints one JSON line: records, seconds since joining the group, seconds since
+ * start, the process's peak RSS and CPU seconds.
  */
 import { Kafka, logLevel } from 'kafkajs';
+import { loadNativeAddon } from '../runtime/kafka/native-addon';
 
 export interface BareConsumerReport {
   readonly records: number;
@@ -13,23 +15,30 @@ export interface BareConsumerReport {
   /** From connecting to the last record. */
   readonly wallSeconds: number;
   readonly peakRssMb: number;
+  /** User + system CPU seconds of the whole process. */
+  readonly cpuSeconds: number;
 }
 
-async function main(): Promise<void> {
-  const [brokers, topic, groupId, expectedText] = process.argv.slice(2);
-  const expected = Number(expectedText);
-  if (!brokers || !topic || !groupId || !Number.isInteger(expected) || expected < 1) {
-    throw new Error('usage: bare-consumer.js BROKERS TOPIC GROUP EXPECTED_RECORDS');
-  }
-  const started = performance.now();
+interface Consumed {
+  readonly records: number;
+  readonly joined: number;
+  readonly ended: number;
+}
+
+async function consumeKafkajs(
+  brokers: string,
+  topic: string,
+  groupId: string,
+  expected: number,
+): Promise<Consumed> {
   const kafka = new Kafka({ clientId: 'bench-bare', brokers: brokers.split(','), logLevel: logLevel.ERROR });
   const consumer = kafka.consumer({ groupId });
-  let joined = started;
+  let joined = performance.now();
   consumer.on(consumer.events.GROUP_JOIN, () => (joined = performance.now()));
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
-  const finished = new Promise<{ records: number; ended: number }>((resolve, reject) => {
+  const { records, ended } = await new Promise<{ records: number; ended: number }>((resolve, reject) => {
     consumer
       .run({
         eachBatch: async ({ batch }) => {
@@ -39,15 +48,64 @@ async function main(): Promise<void> {
       })
       .catch(reject);
   });
-  const { records, ended } = await finished;
+  await consumer.disconnect();
+  return { records, joined, ended };
+}
+
+async function consumeNative(
+  brokers: string,
+  topic: string,
+  groupId: string,
+  expected: number,
+): Promise<Consumed> {
+  const addon = loadNativeAddon();
+  const handle = addon.create(
+    {
+      'bootstrap.servers': brokers,
+      'group.id': groupId,
+      'auto.offset.reset': 'earliest',
+      'enable.auto.commit': 'false',
+      'partition.assignment.strategy': 'roundrobin',
+      // As the exporter's native adapter (runtime/kafka/native-consumer.ts).
+      'fetch.wait.max.ms': '100',
+      'queued.max.messages.kbytes': String(32 * 1024),
+      'fetch.error.backoff.ms': '20',
+    },
+    true,
+    false,
+  );
+  addon.subscribe(handle, topic);
+  let joined = performance.now();
+  let records = 0;
+  while (records < expected) {
+    const result = await addon.poll(handle, 32_768, 8 * 1024 * 1024, 200);
+    if (result.events.some((e) => e.type === 'assigned')) joined = performance.now();
+    records += result.count;
+  }
+  const ended = performance.now();
+  await addon.close(handle);
+  return { records, joined, ended };
+}
+
+async function main(): Promise<void> {
+  const [brokers, topic, groupId, expectedText] = process.argv.slice(2);
+  const expected = Number(expectedText);
+  if (!brokers || !topic || !groupId || !Number.isInteger(expected) || expected < 1) {
+    throw new Error('usage: bare-consumer.js BROKERS TOPIC GROUP EXPECTED_RECORDS');
+  }
+  const started = performance.now();
+  const client = process.argv[6] ?? 'kafkajs';
+  const consume = client === 'native' ? consumeNative : consumeKafkajs;
+  const { records, joined, ended } = await consume(brokers, topic, groupId, expected);
+  const cpu = process.cpuUsage();
   const report: BareConsumerReport = {
     records,
     seconds: (ended - joined) / 1000,
     wallSeconds: (ended - started) / 1000,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
-  await consumer.disconnect();
 }
 
 main().catch((error: unknown) => {

@@ -14,7 +14,7 @@ import { FlushLatency, histogramQuantileSeconds, intervalLatenciesMs, summarizeL
 import { GroupProgress } from './offsets';
 import { PreloadedTopic } from './preload';
 import { PutRecorder } from './put-recorder';
-import { peakRssMb } from './proc-status';
+import { cpuSeconds, peakRssMb, perGigabyte } from './proc-status';
 import { StoredObjects, readStoredObjects } from './stored-objects';
 import { Throughput, round, throughput } from './throughput';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -36,6 +36,8 @@ export interface ExporterRunSpec {
   readonly maxObjectBytes: number;
   /** Write a V8 CPU profile of each process into this directory. */
   readonly cpuProfileDir?: string;
+  /** The exporter's Kafka client (BATCH_EXPORTER_KAFKA_CLIENT). @default 'kafkajs' */
+  readonly client?: 'kafkajs' | 'native';
 }
 
 export interface ExporterEnvironment {
@@ -67,6 +69,13 @@ export interface ExporterMeasurement extends Throughput {
   readonly consumers: number;
   readonly intervalSeconds: number;
   readonly maxObjectBytes: number;
+  readonly client: 'kafkajs' | 'native';
+  /**
+   * CPU seconds (user + system, /proc) of every process from spawn to the last commit (start-up included,
+   * shutdown not), and per GB of record values.
+   */
+  readonly cpuSeconds: number;
+  readonly cpuSecondsPerGb: number;
   /** From spawning the processes to the last commit (start-up and group join included). */
   readonly wallSeconds: number;
   /** Highest VmHWM of any of the run's processes. */
@@ -107,6 +116,7 @@ export async function runExporter(
     const firstReady = await waitForReady(processes, spawned, env.timeoutSeconds);
     const finished = await waitForCommits(progress, groupId, processes, env.timeoutSeconds, spec);
     const peaks = processes.map((p) => (p.child.pid ? peakRssMb(p.child.pid) : undefined));
+    const cpu = processes.reduce((sum, p) => sum + (p.child.pid ? (cpuSeconds(p.child.pid) ?? 0) : 0), 0);
     const metrics = await Promise.all(
       processes.map((p, i) => snapshotMetrics(p, path.join(env.rawDir, `${spec.label}-${i}.metrics.txt`))),
     );
@@ -124,6 +134,9 @@ export async function runExporter(
       consumers: spec.consumers,
       intervalSeconds: spec.intervalSeconds,
       maxObjectBytes: spec.maxObjectBytes,
+      client: spec.client ?? 'kafkajs',
+      cpuSeconds: round(cpu, 2),
+      cpuSecondsPerGb: perGigabyte(cpu, spec.topic.valueBytes),
       ...throughput(spec.topic, spec.topic.events, seconds),
       wallSeconds: round((finished - spawned) / 1000, 3),
       peakRssMb: round(Math.max(...peaks.map((p) => p ?? 0)), 1),
@@ -170,6 +183,7 @@ async function startProcess(
       BATCH_EXPORTER_KAFKA_BROKERS: env.brokers.join(','),
       BATCH_EXPORTER_KAFKA_CLIENT_ID: `bench-${spec.label}-${index}`,
       BATCH_EXPORTER_KAFKA_GROUP_ID: groupId,
+      BATCH_EXPORTER_KAFKA_CLIENT: spec.client ?? 'kafkajs',
       BATCH_EXPORTER_SINK_BUCKET: env.bucket,
       BATCH_EXPORTER_SINK_REGION: 'us-east-1',
       BATCH_EXPORTER_SINK_ENDPOINT: env.recorder.endpoint,

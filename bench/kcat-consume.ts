@@ -7,6 +7,8 @@
  * tens of MB before the first record is printed), flattering the limit.
  */
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { childrenCpuSeconds, perGigabyte } from './proc-status';
 import { PreloadedTopic } from './preload';
 import { Throughput, round, throughput } from './throughput';
 
@@ -14,6 +16,9 @@ export interface KcatMeasurement extends Throughput {
   readonly tool: 'kcat';
   /** Seconds of every read; the median is reported. */
   readonly attemptsSeconds: readonly number[];
+  /** kcat's CPU seconds (user + system, from /proc) of the median read, and per GB of values. */
+  readonly cpuSeconds: number;
+  readonly cpuSecondsPerGb: number;
 }
 
 /** The median of `attempts` full reads: a read of a small topic takes a fraction of a second and varies. */
@@ -22,20 +27,25 @@ export async function measureKcat(
   topic: PreloadedTopic,
   attempts = 3,
 ): Promise<KcatMeasurement> {
-  const seconds: number[] = [];
-  for (let i = 0; i < attempts; i++) seconds.push(await readTopic(brokers, topic));
-  const median = [...seconds].sort((a, b) => a - b)[Math.floor(seconds.length / 2)];
+  const reads: Array<{ seconds: number; cpuSeconds: number }> = [];
+  for (let i = 0; i < attempts; i++) reads.push(await readTopic(brokers, topic));
+  const median = [...reads].sort((a, b) => a.seconds - b.seconds)[Math.floor(reads.length / 2)];
   return {
     tool: 'kcat',
-    ...throughput(topic, topic.events, median),
-    attemptsSeconds: seconds.map((s) => round(s, 3)),
+    ...throughput(topic, topic.events, median.seconds),
+    attemptsSeconds: reads.map((r) => round(r.seconds, 3)),
+    cpuSeconds: round(median.cpuSeconds, 2),
+    cpuSecondsPerGb: perGigabyte(median.cpuSeconds, topic.valueBytes),
   };
 }
 
 /** Bytes kcat prints per record (`-f`). */
 const RECORD_MARK = '.';
 
-async function readTopic(brokers: string, topic: PreloadedTopic): Promise<number> {
+async function readTopic(
+  brokers: string,
+  topic: PreloadedTopic,
+): Promise<{ seconds: number; cpuSeconds: number }> {
   const started = performance.now();
   let records = 0;
   let stderr = '';
@@ -55,20 +65,23 @@ async function readTopic(brokers: string, topic: PreloadedTopic): Promise<number
     '-f',
     RECORD_MARK,
   ];
+  let stat = '';
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (chunk: Buffer) => (records += chunk.length / RECORD_MARK.length));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', (error) =>
-      reject(new Error(`cannot run kcat (${error.message}): install it with apt-get install -y kcat`)),
-    );
+    // A shell waits for kcat and then prints its own /proc stat, whose children's times are kcat's CPU.
+    const script = 'kcat "$@"; code=$?; cat /proc/$$/stat >&3; exit $code';
+    const child = spawn('sh', ['-c', script, 'sh', ...args], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    (child.stdio[3] as Readable).on('data', (chunk: Buffer) => (stat += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => (records += chunk.length / RECORD_MARK.length));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
     child.once('close', resolve);
   });
   const seconds = (performance.now() - started) / 1000;
+  if (code === 127) throw new Error('cannot run kcat: install it with apt-get install -y kcat');
   if (code !== 0 || records !== topic.events) {
     throw new Error(
       `kcat read ${records} of ${topic.events} records from ${topic.topic} (exit ${code}): ${stderr.trim()}`,
     );
   }
-  return seconds;
+  return { seconds, cpuSeconds: childrenCpuSeconds(stat) };
 }

@@ -128,13 +128,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       consumers: number,
       intervalSeconds: number,
       cpuProfileDir?: string,
+      client: 'kafkajs' | 'native' = 'kafkajs',
     ): Promise<ExporterMeasurement> => {
-      const label = `${String(++runCounter).padStart(2, '0')}-p${topic.partitions}-c${consumers}-i${intervalSeconds}`;
+      const label = `${String(++runCounter).padStart(2, '0')}-p${topic.partitions}-c${consumers}-i${intervalSeconds}${client === 'native' ? '-native' : ''}`;
       // Generous: start-up, the data at a slow 2k events/s, and two intervals for the last flush.
       const timeoutSeconds = 60 + topic.events / 2_000 + 2 * intervalSeconds;
       const run = await runExporter(
         { ...env, timeoutSeconds },
-        { label, topic, consumers, intervalSeconds, maxObjectBytes: profile.maxObjectBytes, cpuProfileDir },
+        {
+          label,
+          topic,
+          consumers,
+          intervalSeconds,
+          maxObjectBytes: profile.maxObjectBytes,
+          cpuProfileDir,
+          client,
+        },
       );
       if (run.stored.storedEvents !== topic.events || run.stored.distinctEvents !== topic.events) {
         throw new Error(
@@ -144,7 +153,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       }
       fs.writeFileSync(path.join(options.rawDir, `${label}.json`), `${JSON.stringify(run, null, 2)}\n`);
       log(
-        `exporter ${label}: ${run.eventsPerSecond} events/s, ${run.megabytesPerSecond} MB/s, ` +
+        `exporter ${label}: ${run.eventsPerSecond} events/s, ${run.megabytesPerSecond} MB/s, ${run.cpuSecondsPerGb} CPU s/GB, ` +
           `peak RSS ${run.peakRssMb} MiB, p99 ${run.flushLatency.p99Ms} ms`,
       );
       return run;
@@ -154,14 +163,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       log(`kcat ${topic.topic}: ${result.eventsPerSecond} events/s, ${result.megabytesPerSecond} MB/s`);
       return result;
     };
-    const bare = async (topic: PreloadedTopic) => {
+    const bare = async (topic: PreloadedTopic, client: 'kafkajs' | 'native' = 'kafkajs') => {
       const result = await measureBareKafkajs(
         kafka.bootstrap,
         topic,
-        `bench-bare-${topic.topic}-${Date.now()}`,
+        `bench-bare-${client}-${topic.topic}-${Date.now()}`,
+        client,
       );
       log(
-        `bare kafkajs ${topic.topic}: ${result.eventsPerSecond} events/s, ${result.megabytesPerSecond} MB/s`,
+        `bare ${client} ${topic.topic}: ${result.eventsPerSecond} events/s, ${result.megabytesPerSecond} MB/s, ` +
+          `${result.cpuSecondsPerGb} CPU s/GB`,
       );
       return result;
     };
@@ -174,6 +185,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       kcat: await kcat(mainTopic),
       kafkajs: await bare(mainTopic),
       exporter: await exporter(mainTopic, 1, interval, profileDir),
+      native: await bare(mainTopic, 'native'),
+      exporterNative: await exporter(mainTopic, 1, interval, profileDir, 'native'),
     };
 
     const partitions: PartitionGrowthPoint[] = [];
@@ -181,7 +194,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       const topic = topics.get(plan.name)!;
       partitions.push(
         plan === profile.main
-          ? { partitions: plan.partitions, ...main }
+          ? { partitions: plan.partitions, kcat: main.kcat, kafkajs: main.kafkajs, exporter: main.exporter }
           : {
               partitions: plan.partitions,
               kcat: await kcat(topic),

@@ -14,3 +14,37 @@ export function peakRssMb(pid: number): number | undefined {
   const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status);
   return match ? Number(match[1]) / 1024 : undefined;
 }
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on every Linux the bench runs on). */
+const TICKS_PER_SECOND = 100;
+
+/** The fields of a /proc/<pid>/stat line after `pid (comm)`: field n (1-based, as in proc(5)) is [n - 3]. */
+function statFields(stat: string): string[] {
+  return stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .trim()
+    .split(/\s+/);
+}
+
+/** CPU seconds (user + system) a running process used so far, from /proc; undefined when it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = statFields(stat);
+  return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / TICKS_PER_SECOND;
+}
+
+/** CPU seconds (user + system) of the waited-for children in a /proc/<pid>/stat line (cutime + cstime). */
+export function childrenCpuSeconds(stat: string): number {
+  const fields = statFields(stat);
+  return (Number(fields[16 - 3]) + Number(fields[17 - 3])) / TICKS_PER_SECOND;
+}
+
+/** CPU seconds per GB (10^9 bytes) of record values. */
+export function perGigabyte(seconds: number, valueBytes: number): number {
+  return Math.round((seconds / (valueBytes / 1e9)) * 1000) / 1000;
+}

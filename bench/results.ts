@@ -24,7 +24,12 @@ export interface BenchMeasurements {
   readonly main: {
     readonly kcat: KcatMeasurement;
     readonly kafkajs: BareKafkajsMeasurement;
+    /** The exporter on kafkajs (its default client): the run earlier results measured. */
     readonly exporter: ExporterMeasurement;
+    /** The bare native client (the runtime's addon, polled in bulk, records dropped). */
+    readonly native: BareKafkajsMeasurement;
+    /** The exporter with kafka.client=native. */
+    readonly exporterNative: ExporterMeasurement;
   };
   readonly growth: {
     readonly partitions: readonly PartitionGrowthPoint[];
@@ -44,6 +49,18 @@ export interface Target {
 export interface BenchResults extends BenchMeasurements {
   /** Exporter events/s divided by kcat's on the main topic. Target >= 0.8. */
   readonly exporterVsKcat: number;
+  /** The same with the exporter on the native client (`kafka.client: native`). */
+  readonly nativeExporterVsKcat: number;
+  /** CPU seconds (user + system) per GB of record values on the main topic, per consumer. */
+  readonly cpuSecondsPerGb: {
+    readonly kcat: number;
+    readonly bareKafkajs: number;
+    readonly bareNative: number;
+    readonly exporter: number;
+    readonly exporterNative: number;
+  };
+  /** The native exporter's CPU seconds per GB divided by kcat's. Target <= 3. */
+  readonly nativeExporterCpuVsKcat: number;
   /** Highest VmHWM of any exporter process on the main (64-partition) topic, at any interval, in MiB. Target <= 256. */
   readonly peakRssMb: number;
   /** Interval end -> last object of the interval stored, p99 over every interval of every exporter run. Target <= 2000. */
@@ -82,12 +99,22 @@ export function summarize(
 ): BenchResults {
   const { main, growth } = measurements;
   const exporterVsKcat = round(main.exporter.eventsPerSecond / main.kcat.eventsPerSecond, 3);
-  const onMainTopic = [main.exporter, ...growth.consumers, ...growth.intervals].filter(
+  const nativeExporterVsKcat = round(main.exporterNative.eventsPerSecond / main.kcat.eventsPerSecond, 3);
+  const nativeExporterCpuVsKcat = round(main.exporterNative.cpuSecondsPerGb / main.kcat.cpuSecondsPerGb, 3);
+  const cpuSecondsPerGb = {
+    kcat: main.kcat.cpuSecondsPerGb,
+    bareKafkajs: main.kafkajs.cpuSecondsPerGb,
+    bareNative: main.native.cpuSecondsPerGb,
+    exporter: main.exporter.cpuSecondsPerGb,
+    exporterNative: main.exporterNative.cpuSecondsPerGb,
+  };
+  const onMainTopic = [main.exporter, main.exporterNative, ...growth.consumers, ...growth.intervals].filter(
     (run) => run.partitions === main.exporter.partitions,
   );
   const peakRssMb = Math.max(...onMainTopic.map((run) => run.peakRssMb));
   const allRuns = [
     main.exporter,
+    main.exporterNative,
     ...growth.consumers,
     ...growth.intervals,
     ...growth.partitions.map((p) => p.exporter),
@@ -107,6 +134,8 @@ export function summarize(
   const maxObjectMb = round(main.exporter.maxObjectBytes / 1024 ** 2, 1);
   const targets: Target[] = [
     target('exporterVsKcat', '>= 0.8', exporterVsKcat, (v) => v >= 0.8),
+    target('nativeExporterVsKcat', '>= 0.8', nativeExporterVsKcat, (v) => v >= 0.8),
+    target('nativeExporterCpuVsKcat', '<= 3', nativeExporterCpuVsKcat, (v) => v <= 3),
     target('peakRssMb', '<= 256', peakRssMb, (v) => v <= 256),
     target('p99FlushLatencyMs', '<= 2000', pooled.p99Ms, (v) => v <= 2000),
     target('growth256vs8', '>= 0.8', growth256vs8, (v) => v >= 0.8),
@@ -120,6 +149,9 @@ export function summarize(
   ];
   return {
     exporterVsKcat,
+    nativeExporterVsKcat,
+    cpuSecondsPerGb,
+    nativeExporterCpuVsKcat,
     peakRssMb,
     p99FlushLatencyMs: pooled.p99Ms,
     growth256vs8,

@@ -25,33 +25,25 @@ export function formatReport(results: BenchResults): string {
       (mainTopic ? `, ${(mainTopic.valueBytes / 1e6).toFixed(1)} MB` : '') +
       `, exporter interval ${main.exporter.intervalSeconds} s\n` +
       table(
-        ['consumer', 'events/s', 'MB/s', 'vs kcat', 'seconds', 'peak RSS MiB'],
+        ['consumer', 'events/s', 'MB/s', 'vs kcat', 'seconds', 'CPU s/GB', 'peak RSS MiB'],
         [
-          [
-            'kcat (limit)',
-            int(main.kcat.eventsPerSecond),
-            main.kcat.megabytesPerSecond,
-            '1.00x',
-            main.kcat.seconds,
-            null,
-          ],
-          [
-            'bare kafkajs group',
-            int(main.kafkajs.eventsPerSecond),
-            main.kafkajs.megabytesPerSecond,
-            ratio(main.kafkajs.eventsPerSecond, main.kcat.eventsPerSecond),
-            main.kafkajs.seconds,
-            main.kafkajs.peakRssMb,
-          ],
-          [
-            'exporter (stored+committed)',
-            int(main.exporter.eventsPerSecond),
-            main.exporter.megabytesPerSecond,
-            ratio(main.exporter.eventsPerSecond, main.kcat.eventsPerSecond),
-            main.exporter.seconds,
-            main.exporter.peakRssMb,
-          ],
-        ],
+          ['kcat (limit)', main.kcat, null],
+          ['bare kafkajs group', main.kafkajs, main.kafkajs.peakRssMb],
+          ['bare native group', main.native, main.native.peakRssMb],
+          ['exporter kafkajs (stored+committed)', main.exporter, main.exporter.peakRssMb],
+          ['exporter native (stored+committed)', main.exporterNative, main.exporterNative.peakRssMb],
+        ].map(([name, run, rss]) => {
+          const r = run as typeof main.kcat | typeof main.kafkajs | typeof main.exporter;
+          return [
+            name as string,
+            int(r.eventsPerSecond),
+            r.megabytesPerSecond,
+            ratio(r.eventsPerSecond, main.kcat.eventsPerSecond),
+            r.seconds,
+            r.cpuSecondsPerGb,
+            rss as number | null,
+          ];
+        }),
       ),
   );
   sections.push(

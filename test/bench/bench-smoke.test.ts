@@ -58,6 +58,8 @@ describe('bench smoke run', () => {
     expect(results).toHaveProperty('intervalRssGrowthMb', null);
     expect(results.targets.map((t) => t.name)).toEqual([
       'exporterVsKcat',
+      'nativeExporterVsKcat',
+      'nativeExporterCpuVsKcat',
       'peakRssMb',
       'p99FlushLatencyMs',
       'growth256vs8',
@@ -85,11 +87,23 @@ describe('bench smoke run', () => {
     expect(results.main.kcat.events).toBe(events);
     expect(results.main.kafkajs.events).toBe(events);
     expect(results.main.exporter.events).toBe(events);
+    expect(results.main.native.events).toBe(events);
+    expect(results.main.exporterNative.events).toBe(events);
+  });
+
+  test('measures CPU seconds per GB of every consumer of the main topic, from /proc', () => {
+    // kcat reads the smoke topic within a clock tick or two (10 ms each); Node processes take longer.
+    const { kcat, ...node } = results.cpuSecondsPerGb;
+    expect(kcat).toBeGreaterThanOrEqual(0);
+    for (const value of Object.values(node)) expect(value).toBeGreaterThan(0);
+    expect(results.main.exporterNative.client).toBe('native');
+    expect(results.main.exporter.client).toBe('kafkajs');
   });
 
   test('every exporter run stored each event exactly once, in data objects, with a validation object', () => {
     const runs = [
       results.main.exporter,
+      results.main.exporterNative,
       ...results.growth.partitions.map((p) => p.exporter),
       ...results.growth.consumers,
       ...results.growth.intervals,
@@ -121,6 +135,6 @@ describe('bench smoke run', () => {
 
   test('prints the table with ratios against kcat', () => {
     expect(stdout).toContain('kcat (limit)');
-    expect(stdout).toMatch(/exporter \(stored\+committed\)\s+[\d,]+\s+[\d.]+\s+[\d.]+x/);
+    expect(stdout).toMatch(/exporter kafkajs \(stored\+committed\)\s+[\d,]+\s+[\d.]+\s+[\d.]+x/);
   });
 });
