@@ -1,5 +1,10 @@
 import crypto from 'node:crypto';
-import { KafkaConfig, kafkaJsConfig, mskIamOauthBearerProvider } from '../../../runtime/config';
+import {
+  KafkaConfig,
+  kafkaJsConfig,
+  librdkafkaSettings,
+  mskIamOauthBearerProvider,
+} from '../../../runtime/config';
 
 const BASE: KafkaConfig = {
   brokers: ['b-1:9092', 'b-2:9092'],
@@ -99,5 +104,58 @@ describe('mskIamOauthBearerProvider', () => {
     const { value } = await mskIamOauthBearerProvider('us-east-1', credentials)();
     expect(Buffer.from(value, 'base64url').toString('utf8')).not.toContain(SECRET);
     expect(value).not.toContain(SECRET);
+  });
+});
+
+describe('librdkafkaSettings', () => {
+  test('maps brokers, client id and TLS to librdkafka properties without SASL', () => {
+    expect(librdkafkaSettings({ ...BASE, tls: true })).toEqual({
+      properties: {
+        'bootstrap.servers': 'b-1:9092,b-2:9092',
+        'client.id': 'client',
+        'security.protocol': 'ssl',
+      },
+    });
+    expect(librdkafkaSettings(BASE).properties['security.protocol']).toBe('plaintext');
+  });
+
+  test.each([
+    ['plain', 'PLAIN'],
+    ['scram-sha-256', 'SCRAM-SHA-256'],
+    ['scram-sha-512', 'SCRAM-SHA-512'],
+  ] as const)('configures SASL %s as %s with user and password', (mechanism, name) => {
+    const { properties } = librdkafkaSettings({
+      ...BASE,
+      tls: true,
+      sasl: { mechanism, username: 'user', password: 'pass-word' },
+    });
+    expect(properties).toMatchObject({
+      'security.protocol': 'sasl_ssl',
+      'sasl.mechanisms': name,
+      'sasl.username': 'user',
+      'sasl.password': 'pass-word',
+    });
+  });
+
+  test('configures MSK IAM as OAUTHBEARER whose tokens are signed for the region', () => {
+    const settings = librdkafkaSettings({
+      ...BASE,
+      tls: true,
+      sasl: { mechanism: 'aws-msk-iam', region: 'eu-west-1' },
+    });
+    expect(settings).toEqual({
+      properties: expect.objectContaining({
+        'security.protocol': 'sasl_ssl',
+        'sasl.mechanisms': 'OAUTHBEARER',
+      }),
+      oauthbearerRegion: 'eu-west-1',
+    });
+    expect(settings.properties).not.toHaveProperty('sasl.password');
+  });
+
+  test('fails when MSK IAM has no region', () => {
+    expect(() => librdkafkaSettings({ ...BASE, tls: true, sasl: { mechanism: 'aws-msk-iam' } })).toThrow(
+      /kafka\.sasl\.region is required for aws-msk-iam/,
+    );
   });
 });

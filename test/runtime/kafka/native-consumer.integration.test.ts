@@ -1,5 +1,6 @@
 import { MockKafka, startMockKafka } from '../../../local/kafka/mock-kafka';
 import type { KafkaClient } from '../../../runtime/config/types';
+import { librdkafkaSettings } from '../../../runtime/config/librdkafka';
 import { encodeRecordContent } from '../../../runtime/format/jsonl';
 import type { ConsumedRecord, GroupConsumer, RecordBatch } from '../../../runtime/kafka/consumer';
 import { createConsumerFactory } from '../../../runtime/kafka/factory';
@@ -213,5 +214,39 @@ describe('the native JSON check', () => {
       expect(loadNativeAddon().lineAsIs(value)).toBe(false);
       expect(encodeRecordContent('t', 0, { offset: '0', timestamp: '0', value }).valid).toBe(false);
     }
+  });
+});
+
+describe("the native client's configuration", () => {
+  const addon = () => loadNativeAddon();
+
+  test.each([
+    { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
+    { mechanism: 'plain', username: 'u', password: 'p' },
+    { mechanism: 'aws-msk-iam', region: 'eu-west-1' },
+  ] as const)('librdkafka accepts the TLS and SASL settings of $mechanism', async (sasl) => {
+    const settings = librdkafkaSettings({
+      brokers: ['127.0.0.1:1'],
+      clientId: 'c',
+      groupId: 'g',
+      client: 'native',
+      tls: true,
+      sasl,
+    });
+    const handle = addon().create(
+      { ...settings.properties, 'group.id': 'g' },
+      true,
+      settings.oauthbearerRegion !== undefined,
+    );
+    await addon().close(handle);
+  });
+
+  test('names a refused setting without repeating a password', () => {
+    expect(() =>
+      addon().create({ 'sasl.password': 'CANARY-pw', 'no.such.setting': 'x' }, true, false),
+    ).toThrow(/librdkafka refused the setting no\.such\.setting: No such configuration property/);
+    expect(() =>
+      addon().create({ 'sasl.password': 'CANARY-pw', 'no.such.setting': 'x' }, true, false),
+    ).not.toThrow(/CANARY/);
   });
 });
