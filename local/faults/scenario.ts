@@ -362,6 +362,10 @@ function exporterEnvironment(
     BATCH_EXPORTER_INCLUDE_EXISTING_EVENTS: 'true',
     // FAULTS_LOG_LEVEL=debug when investigating a failure (logs: the directory the table names).
     BATCH_EXPORTER_LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'info',
+    // FAULTS_KAFKA_CLIENT=native runs the matrix on the native Kafka client (default: the runtime's kafkajs).
+    ...(process.env.FAULTS_KAFKA_CLIENT !== undefined && {
+      BATCH_EXPORTER_KAFKA_CLIENT: process.env.FAULTS_KAFKA_CLIENT,
+    }),
     ...services.timing.environment,
   };
 }
