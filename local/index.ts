@@ -6,7 +6,15 @@ import { LocalAws, MotoOptions, startMoto } from './aws/moto';
 import { MockKafka, MockKafkaOptions, startMockKafka } from './kafka/mock-kafka';
 
 export { AwsCredentials, LocalAws, MotoOptions, startMoto } from './aws/moto';
-export { MockKafka, MockKafkaOptions, TopicSpec, startMockKafka } from './kafka/mock-kafka';
+export { MockKafka, MockKafkaOptions, startMockKafka } from './kafka/mock-kafka';
+export {
+  EXTERNAL_BOOTSTRAP_VARIABLE,
+  KafkaOptions,
+  LocalKafka,
+  TopicSpec,
+  startKafka,
+} from './kafka/apache-kafka';
+export { ApiKey, BrokerApiVersions, fetchApiVersions } from './kafka/api-versions';
 export { freePort } from './process';
 
 export interface LocalServicesOptions {

@@ -41,17 +41,34 @@ export async function waitForPort(port: number, child: ChildProcess, timeoutMs =
   }
 }
 
-/** Sends SIGTERM, then SIGKILL if the process is still alive after `graceMs`. */
+/**
+ * Sends SIGTERM, then SIGKILL if the process is still alive after `graceMs`. A child owned with
+ * `ownGroup` gets each signal as its whole process group.
+ */
 export async function stopProcess(child: ChildProcess, graceMs = 5_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  signal(child, 'SIGTERM');
+  const timer = setTimeout(() => signal(child, 'SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
 }
 
+/** Sends a signal to the child, or to its process group when it leads one (see `ownGroup`). */
+export function signal(child: ChildProcess, name: NodeJS.Signals): void {
+  if (groupLeaders.has(child) && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      // the group is already gone
+    }
+  } else {
+    child.kill(name);
+  }
+}
+
 const owned = new Set<ChildProcess>();
+const groupLeaders = new WeakSet<ChildProcess>();
 
 /** Remembers a child so that it is killed even when the owner exits without stopping it. */
 export function own(child: ChildProcess): ChildProcess {
@@ -60,8 +77,14 @@ export function own(child: ChildProcess): ChildProcess {
   return child;
 }
 
+/** Like `own`, for a child spawned with `detached: true`: it and everything it starts are signalled together. */
+export function ownGroup(child: ChildProcess): ChildProcess {
+  groupLeaders.add(child);
+  return own(child);
+}
+
 process.once('exit', () => {
-  for (const child of owned) child.kill('SIGKILL');
+  for (const child of owned) signal(child, 'SIGKILL');
 });
 
 /**

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /*
- * Checks what `npm test` and `npm run demo` need beyond npm packages: gcc and librdkafka's headers (to build
- * the local Kafka broker), moto_server (local AWS), Go (to install the pinned fake-gcs-server, local GCS,
+ * Checks what `npm test` and `npm run demo` need beyond npm packages: Java 17+ and Maven (the local Apache
+ * Kafka broker, fetched from Maven Central), gcc and librdkafka's headers (the mock broker that one fault
+ * scenario still needs), moto_server (local AWS), Go (to install the pinned fake-gcs-server, local GCS,
  * which it then installs into .cache/ once) and the pinned checkov (in .cache/checkov, unless
  * $BATCH_EXPORTER_CHECKOV names one). Installs the Debian packages itself when it runs as root with apt-get
  * available (as CI does), and checkov into its virtualenv; otherwise prints one line per missing piece saying
@@ -40,6 +41,9 @@ function installCheckov() {
 
 function missing() {
   const problems = [];
+  const java = process.env.JAVA_HOME ? `${process.env.JAVA_HOME}/bin/java` : 'java';
+  if (!has(java, ['-version'])) problems.push({ what: 'Java 17 or newer', apt: 'openjdk-17-jre-headless' });
+  if (!has('mvn', ['--version'])) problems.push({ what: 'Maven', apt: 'maven' });
   if (!has('gcc', ['--version'])) problems.push({ what: 'gcc', apt: 'gcc' });
   if (!fs.existsSync('/usr/include/librdkafka/rdkafka_mock.h')) {
     problems.push({ what: 'librdkafka headers (rdkafka_mock.h)', apt: 'librdkafka-dev' });

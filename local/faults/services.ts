@@ -6,7 +6,8 @@ import path from 'node:path';
 import { KNOWN_ENVIRONMENT } from '../../runtime/config/environment';
 import { LocalAws, startMoto } from '../aws/moto';
 import { LocalGcs, startFakeGcs } from '../gcs/fake-gcs';
-import { MockKafka, TopicSpec, startMockKafka } from '../kafka/mock-kafka';
+import { MockKafka, startMockKafka } from '../kafka/mock-kafka';
+import { TopicSpec } from '../kafka/topics';
 import type { MatrixServices, MatrixTiming } from './scenario';
 
 /**

@@ -5,17 +5,13 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { own, stopProcess } from '../process';
 import { projectRoot } from '../project-root';
-
-/** A topic the broker creates at start-up (kafkajs `admin.createTopics` does not work on the mock). */
-export interface TopicSpec {
-  readonly name: string;
-  readonly partitions: number;
-}
+import { TopicSpec } from './topics';
 
 export interface MockKafkaOptions {
   /** @default 1 */
   readonly brokers?: number;
-  readonly topics: readonly TopicSpec[];
+  /** Created at start-up (kafkajs `admin.createTopics` does not work on the mock); `config` is not supported. */
+  readonly topics: readonly Pick<TopicSpec, 'name' | 'partitions'>[];
 }
 
 /**
