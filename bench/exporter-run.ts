@@ -194,10 +194,6 @@ async function startProcess(
       BATCH_EXPORTER_MAX_OBJECT_BYTES: String(spec.maxObjectBytes),
       BATCH_EXPORTER_HTTP_PORT: String(port),
       BATCH_EXPORTER_LOG_LEVEL: 'info',
-      // The local broker answers a late SyncGroup with INVALID_REQUEST; the member that crashed on it is only
-      // replaced once its session expires. A 10 s session keeps that to seconds with several processes.
-      BATCH_EXPORTER_KAFKA_SESSION_TIMEOUT_MS: '10000',
-      BATCH_EXPORTER_KAFKA_HEARTBEAT_INTERVAL_MS: '3000',
     },
   });
   fs.closeSync(log);

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import * as prettier from 'prettier';
-import { startMockKafka, startMoto } from '../local';
+import { startKafka, startMoto } from '../local';
 import { projectRoot } from '../local/project-root';
 import { measureBareKafkajs } from './bare-kafkajs';
 import { renderChart } from './chart';
@@ -75,7 +75,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     `starting the local broker (${plans.map((p) => `${p.name}:${p.partitions}`).join(' ')}) and moto_server`,
   );
   const [kafka, aws] = await Promise.all([
-    startMockKafka({ topics: plans.map((p) => ({ name: p.name, partitions: p.partitions })) }),
+    startKafka({ topics: plans.map((p) => ({ name: p.name, partitions: p.partitions })) }),
     startMoto({ enforceIam: false }),
   ]);
   const recorder = await startPutRecorder(aws.endpoint, BUCKET);
@@ -239,7 +239,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       notes: [
         `exporter throughput is measured from the first process answering /healthz (validation object written, group joined) until the group's committed offsets equal every partition's high watermark; throughput runs use a ${interval} s interval`,
         'interval end -> stored is measured by a pass-through HTTP recorder in front of moto_server: per interval, the time from its end until its last data object was answered 200',
-        'one mock broker (librdkafka rdkafka_mock) and moto_server run on the same machine as the consumers; kcat and the bare kafkajs consumer print/drop records without storing them',
+        `one Apache Kafka ${kafka.version} broker (KRaft, ${kafka.managed ? 'started by the bench' : 'external'}) and moto_server run on the same machine as the consumers; kcat and the bare kafkajs consumer print/drop records without storing them`,
         ...options.notes,
       ],
     });

@@ -3,8 +3,9 @@
  * README reports; `quick` is for iterating on the runtime; `smoke` is what the test suite runs so the bench
  * cannot rot (seconds, a few hundred events).
  *
- * The local broker keeps only about 5 MB per partition, so no partition gets more than ~8,000 events
- * (~3.7 MB); where more data is needed, more partitions carry it.
+ * No partition gets more than ~8,000 events (~3.7 MB); where more data is needed, more partitions carry it.
+ * (That cap came from the mock broker's 5 MB per partition; Apache Kafka keeps everything, and the sizes
+ * stay so that results stay comparable with earlier runs.)
  */
 import { DEFAULT_MAX_OBJECT_BYTES } from '../runtime/config/schema';
 

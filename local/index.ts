@@ -1,9 +1,10 @@
 /**
- * The local stand-ins for Kafka and AWS that the demo and every integration test use: a librdkafka mock
- * cluster and moto_server, each on free ports on 127.0.0.1, started and stopped together.
+ * The local services the demo and every integration test use: a real Apache Kafka broker (KRaft, from Maven;
+ * or the broker KAFKA_BOOTSTRAP names) and moto_server, each on free ports on 127.0.0.1, started and stopped
+ * together. librdkafka's mock cluster (`startMockKafka`) stays for the faults only it can inject.
  */
 import { LocalAws, MotoOptions, startMoto } from './aws/moto';
-import { MockKafka, MockKafkaOptions, startMockKafka } from './kafka/mock-kafka';
+import { KafkaOptions, LocalKafka, startKafka } from './kafka/apache-kafka';
 
 export { AwsCredentials, LocalAws, MotoOptions, startMoto } from './aws/moto';
 export { MockKafka, MockKafkaOptions, startMockKafka } from './kafka/mock-kafka';
@@ -14,23 +15,24 @@ export {
   TopicSpec,
   startKafka,
 } from './kafka/apache-kafka';
+export { FAST_RETENTION_BROKER_CONFIG, SHORT_RETENTION } from './kafka/topics';
 export { ApiKey, BrokerApiVersions, fetchApiVersions } from './kafka/api-versions';
 export { freePort } from './process';
 
 export interface LocalServicesOptions {
-  readonly kafka: MockKafkaOptions;
+  readonly kafka: KafkaOptions;
   readonly aws?: MotoOptions;
 }
 
 export interface LocalServices {
-  readonly kafka: MockKafka;
+  readonly kafka: LocalKafka;
   readonly aws: LocalAws;
   stop(): Promise<void>;
 }
 
 /** Starts both services; if either fails to start, the other is stopped before the error surfaces. */
 export async function startLocalServices(options: LocalServicesOptions): Promise<LocalServices> {
-  const [kafka, aws] = await Promise.allSettled([startMockKafka(options.kafka), startMoto(options.aws)]);
+  const [kafka, aws] = await Promise.allSettled([startKafka(options.kafka), startMoto(options.aws)]);
   if (kafka.status === 'rejected' || aws.status === 'rejected') {
     await Promise.allSettled([
       kafka.status === 'fulfilled' ? kafka.value.stop() : undefined,

@@ -1,6 +1,6 @@
 /**
- * Which partitions each exporter task owns, from the runtime's own log ("partitions assigned"). The local
- * broker does not answer DescribeGroups, and the log also ties each share to its task. The log carries the
+ * Which partitions each exporter task owns, from the runtime's own log ("partitions assigned"): the log ties
+ * each share to its task, which DescribeGroups (client ids only) does not. The log carries the
  * task's own join count, not the group's generation (kafkajs does not expose it): tasks that joined a
  * different number of times (one crashed and rejoined) can hold the same generation.
  */

@@ -52,16 +52,6 @@ export interface DemoResult {
 }
 
 const STREAM = 'demo';
-/**
- * Set over the task environment the plan gives. The local broker settles a group only after a departed or
- * crashed member's session expires; the default 30 s session would make every rebalance in the demo take
- * half a minute. Everything else runs exactly as synthesized.
- */
-export const LOCAL_TASK_OVERRIDES: Readonly<Record<string, string>> = {
-  [ENVIRONMENT.kafkaSessionTimeoutMs]: '6000',
-  [ENVIRONMENT.kafkaHeartbeatIntervalMs]: '1000',
-};
-const LOCAL_OVERRIDES_WHY = 'short Kafka sessions, so the local broker settles the group quickly';
 const PREFIX = 'events';
 const SYMBOL: Record<ApplyStep['action'], string> = {
   create: '+',
@@ -88,7 +78,10 @@ export async function runDemo(options: DemoOptions, out: DemoOutput): Promise<De
   });
   let applier: LocalApplier | undefined;
   try {
-    out.line(`   Kafka bootstrap ${services.kafka.bootstrap}, AWS endpoint ${services.aws.endpoint}`);
+    out.line(
+      `   Apache Kafka ${services.kafka.version}${services.kafka.kraft ? ' (KRaft)' : ''} at ` +
+        `${services.kafka.bootstrap}, AWS endpoint ${services.aws.endpoint}`,
+    );
     out.line();
 
     out.line('2. Synthesizing examples/s3-export pointed at them');
@@ -106,12 +99,8 @@ export async function runDemo(options: DemoOptions, out: DemoOutput): Promise<De
     out.line(`   ${path.join(runDirectory, 'cdktf.out')}: stack ${graph.stackName}`);
     out.line();
 
-    out.line(`   Local overrides of the task environment (${LOCAL_OVERRIDES_WHY}):`);
-    for (const [name, value] of Object.entries(LOCAL_TASK_OVERRIDES)) out.line(`     ${name}=${value}`);
-    out.line();
     applier = await LocalApplier.create({
       aws: services.aws,
-      environmentOverrides: LOCAL_TASK_OVERRIDES,
       healthTimeoutSeconds: 120,
       entrypoint: ENTRYPOINT,
       workingDirectory: projectRoot(),

@@ -15,6 +15,8 @@ export {
   ScenarioContext,
   ScenarioResult,
   ScenarioSpec,
+  apacheKafka,
+  mockKafka,
   runScenario,
   scenarioNames,
 } from './scenario';

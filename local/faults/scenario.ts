@@ -5,6 +5,7 @@ import { FaultProxy, startFaultProxy } from '../aws/fault-proxy';
 import type { AwsCredentials, LocalAws } from '../aws/moto';
 import type { LocalGcs } from '../gcs/fake-gcs';
 import { serviceAccountKeyFile } from '../gcs/service-account-key';
+import type { LocalKafka } from '../kafka/apache-kafka';
 import type { MockKafka } from '../kafka/mock-kafka';
 import { ObjectCatalog, gcsObjectSource, s3ObjectSource } from './catalog';
 import { ExporterFleet, ExporterProcess, StartOptions } from './fleet';
@@ -13,9 +14,12 @@ import { ProgressMonitor } from './monitor';
 import { EventProducer } from './producer';
 import { LostRange, checkExport, checkIntents, checkObjectLimits } from './verify';
 
-/** The servers every scenario shares; each scenario gets its own topic, prefix and group. */
+/**
+ * The servers every scenario shares; each scenario gets its own topic, prefix and group. Kafka is Apache
+ * Kafka (3 brokers), or librdkafka's mock cluster for the scenarios whose fault only it can inject.
+ */
 export interface MatrixServices {
-  readonly kafka: MockKafka;
+  readonly kafka: LocalKafka | MockKafka;
   readonly aws: LocalAws;
   readonly bucket: string;
   /** kafkajs admin client of the harness (committed offsets, watermarks). */
@@ -69,6 +73,14 @@ export interface ScenarioSpec {
    * @default 's3'
    */
   readonly sink?: 's3' | 'gcs';
+  /**
+   * `mock`: the fault needs the mock broker's injection (request errors, latency on one API), which Apache
+   * Kafka cannot make; the scenario runs on a 3-broker mock cluster instead (see test/faults/README.md).
+   * @default 'apache'
+   */
+  readonly broker?: 'apache' | 'mock';
+  /** Configuration of the scenario's topic (Apache Kafka only). @default - the broker's defaults */
+  readonly topicConfig?: Readonly<Record<string, string>>;
   /** The sink credentials the exporters use (S3). @default - the administrator's */
   readonly credentials?: (services: MatrixServices, spec: ScenarioNames) => Promise<AwsCredentials>;
   run(context: ScenarioContext): Promise<void>;
@@ -139,6 +151,19 @@ export interface ScenarioResult {
 
 export function scenarioNames(id: string): ScenarioNames {
   return { topic: `faults-${id}`, prefix: `faults/s${id}`, groupId: `batch-exporter-faults-${id}` };
+}
+
+/** The scenario's Apache Kafka cluster (kill, restart); fails on the mock. */
+export function apacheKafka(services: MatrixServices): LocalKafka {
+  if ('fault' in services.kafka) throw new Error('this scenario needs Apache Kafka, not the mock broker');
+  return services.kafka;
+}
+
+/** The scenario's mock cluster (fault commands); fails on Apache Kafka. */
+export function mockKafka(services: MatrixServices): MockKafka {
+  if (!('fault' in services.kafka))
+    throw new Error("this scenario needs the mock broker: set broker: 'mock'");
+  return services.kafka;
 }
 
 /** Runs one scenario against the shared servers and verifies everything stored under its prefix. */

@@ -6,8 +6,9 @@ import path from 'node:path';
 import { KNOWN_ENVIRONMENT } from '../../runtime/config/environment';
 import { LocalAws, startMoto } from '../aws/moto';
 import { LocalGcs, startFakeGcs } from '../gcs/fake-gcs';
+import { LocalKafka, startKafka } from '../kafka/apache-kafka';
 import { MockKafka, startMockKafka } from '../kafka/mock-kafka';
-import { TopicSpec } from '../kafka/topics';
+import { FAST_RETENTION_BROKER_CONFIG, TopicSpec } from '../kafka/topics';
 import type { MatrixServices, MatrixTiming } from './scenario';
 
 /**
@@ -50,28 +51,46 @@ export function matrixTiming(known: ReadonlySet<string> = KNOWN_ENVIRONMENT): Ma
 
 export interface RunningMatrix extends MatrixServices {
   readonly missingKnobs: readonly string[];
+  /** The same servers with the mock cluster as Kafka, for `broker: 'mock'` scenarios (if any were asked for). */
+  readonly onMock?: MatrixServices;
   stop(): Promise<void>;
 }
 
+function harnessAdmin(brokers: readonly string[]): Admin {
+  return new Kafka({
+    clientId: 'faults-harness',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 },
+  }).admin();
+}
+
 /**
- * Starts what every scenario shares: a 3-broker Kafka with every scenario's topic (the launcher creates
- * topics only at start), moto with IAM enforced and the bucket, and (`gcs`) fake-gcs-server with the same
- * bucket. Each scenario puts its own fault proxy in front of moto or fake-gcs-server.
+ * Starts what every scenario shares: a 3-broker Apache Kafka with every scenario's topic (retention
+ * checked every half second), moto with IAM enforced and the bucket, (`gcs`) fake-gcs-server with the same
+ * bucket, and, only when `mockTopics` is not empty, a 3-broker mock cluster with those topics. Each
+ * scenario puts its own fault proxy in front of moto or fake-gcs-server.
  */
 export async function startMatrixServices(
   topics: readonly TopicSpec[],
-  options: { readonly gcs?: boolean } = {},
+  options: { readonly gcs?: boolean; readonly mockTopics?: readonly TopicSpec[] } = {},
 ): Promise<RunningMatrix> {
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch(() => undefined);
   };
   try {
-    const [kafka, aws] = await Promise.all([
-      startMockKafka({ brokers: 3, topics }).then((k: MockKafka) => {
+    const [kafka, mock, aws] = await Promise.all([
+      startKafka({ brokers: 3, topics, brokerConfig: FAST_RETENTION_BROKER_CONFIG }).then((k: LocalKafka) => {
         stops.push(() => k.stop());
         return k;
       }),
+      (options.mockTopics ?? []).length === 0
+        ? undefined
+        : startMockKafka({ brokers: 3, topics: options.mockTopics! }).then((k: MockKafka) => {
+            stops.push(() => k.stop());
+            return k;
+          }),
       startMoto({ enforceIam: true }).then((a: LocalAws) => {
         stops.push(() => a.stop());
         return a;
@@ -87,17 +106,20 @@ export async function startMatrixServices(
       await started.createBucket(bucket);
       gcs = started;
     }
-    const admin: Admin = new Kafka({
-      clientId: 'faults-harness',
-      brokers: kafka.brokers,
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 },
-    }).admin();
+    const admin = harnessAdmin(kafka.brokers);
     await admin.connect();
     stops.push(() => admin.disconnect());
     const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-'));
     const timing = matrixTiming();
-    return { kafka, aws, bucket, s3, gcs, logDir, admin, timing, missingKnobs: timing.missingKnobs, stop };
+    const shared = { aws, bucket, s3, gcs, logDir, timing };
+    let onMock: MatrixServices | undefined;
+    if (mock) {
+      const mockAdmin = harnessAdmin(mock.brokers);
+      await mockAdmin.connect();
+      stops.push(() => mockAdmin.disconnect());
+      onMock = { ...shared, kafka: mock, admin: mockAdmin };
+    }
+    return { ...shared, kafka, admin, onMock, missingKnobs: timing.missingKnobs, stop };
   } catch (error) {
     await stop();
     throw error;

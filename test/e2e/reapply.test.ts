@@ -7,7 +7,6 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { StackGraph } from '../../review/plan/graph';
 import { LocalServices, startLocalServices } from '../../local';
 import { LocalApplier } from '../../local/applier';
-import { LOCAL_TASK_OVERRIDES } from '../../local/demo/run';
 import { synthesizeExample } from '../../local/demo/synthesize';
 import { projectRoot } from '../../local/project-root';
 import { ENVIRONMENT } from '../../runtime/config/environment';
@@ -64,7 +63,6 @@ describe('re-applying the example with a changed plan', () => {
       workingDirectory: projectRoot(),
       logDirectory: path.join(runDirectory, 'logs'),
       httpPortVariable: ENVIRONMENT.httpPort,
-      environmentOverrides: LOCAL_TASK_OVERRIDES,
       onStep: (step) => steps.push(JSON.stringify(step)),
     });
     await applier.apply(graph);

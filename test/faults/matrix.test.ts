@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   ScenarioResult,
+  ScenarioSpec,
   cliPath,
   formatTable,
   runScenario,
@@ -28,11 +29,20 @@ describe('fault matrix: exactly once under crashes, rebalances and faults (issue
     if (!fs.existsSync(cliPath())) {
       throw new Error(`${cliPath()} does not exist: build first with \`npx tsc -p .\` (npm test does)`);
     }
-    matrix = await startMatrixServices(
-      SELECTED.map((s) => ({ name: scenarioNames(s.id).topic, partitions: s.partitions ?? 3 })),
-      { gcs: SELECTED.some((s) => s.sink === 'gcs') },
+    const topic = (s: ScenarioSpec) => ({
+      name: scenarioNames(s.id).topic,
+      partitions: s.partitions ?? 3,
+      config: s.topicConfig,
+    });
+    matrix = await startMatrixServices(SELECTED.filter((s) => s.broker !== 'mock').map(topic), {
+      gcs: SELECTED.some((s) => s.sink === 'gcs'),
+      mockTopics: SELECTED.filter((s) => s.broker === 'mock').map(topic),
+    });
+    scheduled = scheduleScenarios(
+      SELECTED,
+      (spec) => runScenario(spec, spec.broker === 'mock' ? matrix.onMock! : matrix),
+      CONCURRENCY,
     );
-    scheduled = scheduleScenarios(SELECTED, (spec) => runScenario(spec, matrix), CONCURRENCY);
   }, 120_000);
 
   afterAll(async () => {

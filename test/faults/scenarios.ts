@@ -11,10 +11,13 @@ import {
   ScenarioContext,
   ScenarioSpec,
   StoredObject,
+  apacheKafka,
   intentBytes,
+  mockKafka,
   objectRanges,
   recordsLostTotal,
 } from '../../local/faults';
+import { SHORT_RETENTION } from '../../local';
 import { seededRandom } from '../support/random';
 
 const seconds = (ms: number) => ms / 1000;
@@ -50,15 +53,9 @@ async function killAroundPut(context: ScenarioContext, point: 'before' | 'after-
   await context.waitUntilExported();
 }
 
-/**
- * Starts exporters one after another, each ready before the next: the mock broker answers a SyncGroup that
- * arrives after the group settled with INVALID_REQUEST (a real broker returns the assignment), which kafkajs
- * treats as fatal. Simultaneous starts would test that mock quirk, not the exporter.
- */
-async function startOneByOne(context: ScenarioContext, count: number): Promise<ExporterProcess[]> {
-  const started: ExporterProcess[] = [];
-  for (let i = 0; i < count; i++) started.push(await context.startReady());
-  return started;
+/** Starts exporters at the same instant, resolving once every one of them is ready. */
+async function startTogether(context: ScenarioContext, count: number): Promise<ExporterProcess[]> {
+  return Promise.all(Array.from({ length: count }, () => context.startReady()));
 }
 
 async function terminateExpectingZero(context: ScenarioContext, exporter: ExporterProcess): Promise<void> {
@@ -76,8 +73,8 @@ const SPLIT_PARTITIONS = 256;
  * partitions (~119 KB) to fit one batch, so that batch is split only by the commit-metadata limit.
  */
 const SPLIT_MAX_OBJECT_BYTES = 128 * 1024;
-/** 17, 18: more than the local broker keeps of one partition (~5 MB; events are ~460 B). */
-const RETENTION_OVERFLOW_EVENTS = 14_000;
+/** 17, 18: well over the 1 MiB retention of their topics (SHORT_RETENTION; events are ~460 B). */
+const RETENTION_OVERFLOW_EVENTS = 6_000;
 const SKIP = { BATCH_EXPORTER_ON_DATA_LOSS: 'skip' };
 
 /**
@@ -115,7 +112,7 @@ function splitEvidence(context: ScenarioContext, objects: readonly StoredObject[
 
 /**
  * 17, 18: one exporter stores 300 events and stops (SIGTERM, exit 0); then, while none runs, enough events
- * that the broker drops records never exported. Returns the first offset still stored.
+ * that retention deletes segments with records never exported. Returns the first offset still stored.
  */
 async function fallBehindRetention(context: ScenarioContext): Promise<bigint> {
   const { producer, services, topic } = context;
@@ -128,8 +125,13 @@ async function fallBehindRetention(context: ScenarioContext): Promise<bigint> {
   await terminateExpectingZero(context, exporter);
   context.step(`producing ${RETENTION_OVERFLOW_EVENTS} events while no exporter runs`);
   await producer.produce(RETENTION_OVERFLOW_EVENTS);
-  const [watermarks] = await services.admin.fetchTopicOffsets(topic);
-  const low = BigInt(watermarks.low);
+  context.step('waiting for retention to delete the oldest segments');
+  let low = 0n;
+  for (const deadline = Date.now() + 30_000; low <= 300n && Date.now() < deadline;) {
+    await context.sleep(250);
+    const [watermarks] = await services.admin.fetchTopicOffsets(topic);
+    low = BigInt(watermarks.low);
+  }
   context.expect(low > 300n, `retention removed nothing: the low watermark is ${low}, not beyond 300`);
   return low;
 }
@@ -249,7 +251,7 @@ const S3_SCENARIOS: readonly ScenarioSpec[] = [
       const { fleet, producer } = context;
       const next = seededRandom(5);
       context.step('starting two exporters');
-      await startOneByOne(context, 2);
+      await startTogether(context, 2);
       const load = producer.produceOver(800, 12_000);
       // While members die every second or two the group cannot settle: idleness counts after the last restart.
       await context.monitor.faultWindow(async () => {
@@ -281,7 +283,7 @@ const S3_SCENARIOS: readonly ScenarioSpec[] = [
       // Back-to-back rebalances while scaling: idleness counts once the group is back to one member.
       await context.monitor.faultWindow(async () => {
         context.step('scaling to three exporters');
-        const [second, third] = await startOneByOne(context, 2);
+        const [second, third] = await startTogether(context, 2);
         await context.sleep(3_000);
         context.step('scaling back to one exporter (SIGTERM)');
         await Promise.all([terminateExpectingZero(context, second), terminateExpectingZero(context, third)]);
@@ -299,7 +301,7 @@ const S3_SCENARIOS: readonly ScenarioSpec[] = [
     run: async (context) => {
       const { producer, monitor } = context;
       context.step('starting two exporters');
-      const [zombie] = await startOneByOne(context, 2);
+      const [zombie] = await startTogether(context, 2);
       const load = producer.produceOver(300, 3_000);
       await context.sleep(1_500);
       context.step('SIGSTOP one exporter holding a batch');
@@ -319,20 +321,22 @@ const S3_SCENARIOS: readonly ScenarioSpec[] = [
   },
   {
     id: '08',
-    title: 'all brokers down for 5 s',
+    title: 'all brokers killed (-9) for 5 s, then restarted',
     exclusive: true,
-    budgetSeconds: (t) => 60 + takeover(t),
+    budgetSeconds: (t) => 120 + takeover(t),
     run: async (context) => {
       const { producer, monitor, services } = context;
       context.step('starting the exporter');
       await context.startReady();
       await producer.produce(150);
       await context.sleep(500);
-      context.step('brokers down');
+      context.step('kill -9 every broker');
+      const kafka = apacheKafka(services);
       await monitor.faultWindow(async () => {
-        for (const id of [1, 2, 3]) await services.kafka.fault(`broker-down ${id}`);
+        await Promise.all([0, 1, 2].map((broker) => kafka.kill(broker, 'SIGKILL')));
         await context.sleep(5_000);
-        for (const id of [1, 2, 3]) await services.kafka.fault(`broker-up ${id}`);
+        context.step('restarting every broker');
+        await Promise.all([0, 1, 2].map((broker) => kafka.restart(broker)));
       });
       context.faultLifted();
       context.step('producing after the brokers came back');
@@ -343,17 +347,22 @@ const S3_SCENARIOS: readonly ScenarioSpec[] = [
   },
   {
     id: '09',
-    title: 'leader change on every partition, 4 times',
-    budgetSeconds: (t) => 40 + takeover(t),
+    title: 'leader changes: each broker in turn stopped (SIGTERM) and restarted, 4 times',
+    exclusive: true,
+    budgetSeconds: (t) => 120 + takeover(t),
     run: async (context) => {
-      const { producer, services, topic } = context;
+      const { producer, services } = context;
       context.step('starting two exporters');
-      await startOneByOne(context, 2);
-      const load = producer.produceOver(450, 5_000);
+      await startTogether(context, 2);
+      const load = producer.produceOver(450, 20_000);
+      const kafka = apacheKafka(services);
       for (let round = 1; round <= 4; round++) {
-        context.step(`moving every partition's leader (round ${round})`);
+        const broker = (round - 1) % 3;
+        context.step(`stopping broker ${broker + 1}: its partitions' leadership moves (round ${round})`);
         await context.sleep(1_000);
-        await services.kafka.fault(`rotate-leaders ${topic} 3`);
+        await kafka.kill(broker, 'SIGTERM');
+        context.step(`restarting broker ${broker + 1} (round ${round})`);
+        await kafka.restart(broker);
       }
       context.faultLifted();
       await load;
@@ -364,14 +373,15 @@ const S3_SCENARIOS: readonly ScenarioSpec[] = [
   {
     id: '10',
     title: 'commits failing with REBALANCE_IN_PROGRESS',
-    exclusive: true,
+    // The only scenario on the mock cluster, so its cluster-wide request errors touch no other scenario.
+    broker: 'mock',
     budgetSeconds: (t) => 40 + takeover(t),
     run: async (context) => {
       const { producer, services } = context;
       context.step('starting the exporter');
       await context.startReady();
       context.step('failing the next 6 OffsetCommit requests (api key 8, error 27)');
-      await services.kafka.fault('request-errors 8 27 6');
+      await mockKafka(services).fault('request-errors 8 27 6');
       await producer.produceOver(300, 3_000);
       context.faultLifted();
       context.step('waiting for every event to be stored and committed');
@@ -568,6 +578,7 @@ const S3_SCENARIOS: readonly ScenarioSpec[] = [
   },
   {
     id: '17',
+    topicConfig: SHORT_RETENTION,
     title: 'retention removes records while the exporter is down, onDataLoss=skip',
     partitions: 1,
     expectsLoss: true,
@@ -580,6 +591,7 @@ const S3_SCENARIOS: readonly ScenarioSpec[] = [
   },
   {
     id: '18',
+    topicConfig: SHORT_RETENTION,
     title: 'retention loss with the default onDataLoss=fail: exit 1 twice, then skip',
     partitions: 1,
     expectsLoss: true,

@@ -1,14 +1,14 @@
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { clickstreamEvent } from '../../local/clickstream';
-import { LocalServices, startLocalServices } from '../../local';
+import { LocalServices, MockKafka, startLocalServices, startMockKafka } from '../../local';
 
 describe('local services', () => {
   let services: LocalServices;
 
   beforeAll(async () => {
     services = await startLocalServices({
-      kafka: { brokers: 3, topics: [{ name: 'clicks', partitions: 5 }] },
+      kafka: { topics: [{ name: 'clicks', partitions: 5 }] },
       aws: { enforceIam: true },
     });
   });
@@ -95,18 +95,27 @@ describe('local services', () => {
       s3.send(new GetObjectCommand({ Bucket: 'local-enforced', Key: 'x/2021-03-26T09:56:30-a.jsonl' })),
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
   });
+});
 
-  test('a broker fault injected through the launcher is noticed by the client', async () => {
+describe('the mock broker (for the faults only it can inject)', () => {
+  let mock: MockKafka;
+
+  beforeAll(async () => {
+    mock = await startMockKafka({ brokers: 3, topics: [{ name: 'clicks', partitions: 5 }] });
+  });
+  afterAll(async () => mock?.stop());
+
+  test('a request error injected through the launcher is noticed by the client', async () => {
     const kafka = new Kafka({
       clientId: 'fault-test',
-      brokers: services.kafka.brokers,
+      brokers: mock.brokers,
       logLevel: logLevel.NOTHING,
       retry: { retries: 0 },
     });
     const producer = kafka.producer();
     await producer.connect();
     // NOT_LEADER_OR_FOLLOWER (6) on the next produce requests.
-    await services.kafka.fault('request-errors 0 6 20');
+    await mock.fault('request-errors 0 6 20');
     await expect(producer.send({ topic: 'clicks', messages: [{ value: '{}' }] })).rejects.toThrow(/leader/i);
     await producer.disconnect();
   });

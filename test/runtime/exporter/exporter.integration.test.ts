@@ -22,6 +22,10 @@ import {
   KAFKA_CLIENTS,
   groupProgress,
   waitUntilCaughtUp,
+  FAST_RETENTION_BROKER_CONFIG,
+  SHORT_RETENTION,
+  shortenRetention,
+  waitForRetention,
 } from '../support/exporter-harness';
 import { TaskAssignment, isSettled, latestAssignment } from '../../../local/demo/consumer-group';
 import { eventually } from '../support/fakes';
@@ -110,13 +114,23 @@ describe('startExporter on the local Kafka and S3', () => {
           ]),
           { name: 'split', partitions: 6 },
           { name: 'sizes', partitions: 2 },
-          { name: 'retention', partitions: 1 },
-          { name: 'behind-fail', partitions: 1 },
-          { name: 'behind-skip', partitions: 1 },
-          { name: 'reader-race', partitions: 1 },
-          { name: 'intent-retention', partitions: 1 },
+          { name: 'retention', partitions: 1, config: SHORT_RETENTION },
+          { name: 'behind-fail', partitions: 1, config: SHORT_RETENTION },
+          { name: 'behind-skip', partitions: 1, config: SHORT_RETENTION },
+          // Retention shortened while running: 1 MiB segments from the start (an active segment is never deleted).
+          {
+            name: 'reader-race',
+            partitions: 1,
+            config: { 'segment.bytes': SHORT_RETENTION['segment.bytes'] },
+          },
+          {
+            name: 'intent-retention',
+            partitions: 1,
+            config: { 'segment.bytes': SHORT_RETENTION['segment.bytes'] },
+          },
           { name: 'latest', partitions: 2 },
         ],
+        brokerConfig: FAST_RETENTION_BROKER_CONFIG,
       },
     });
   });
@@ -391,10 +405,9 @@ describe('startExporter on the local Kafka and S3', () => {
     const first = await startExporter(config, testDeps(config));
     await first.ready;
     await first.stop();
-    // ... then, while no exporter runs, the local broker (about 5 MB per partition) drops the oldest events.
-    await produce(services, 'retention', events(14_000, 'retention'), 1);
-    const low = (await groupProgress(services, 'retention', 'retention')).low.get(0)!;
-    expect(BigInt(low)).toBeGreaterThan(0n);
+    // ... then, while no exporter runs, retention deletes the oldest segments.
+    await produce(services, 'retention', events(6_000, 'retention'), 1);
+    const low = String(await waitForRetention(services, 'retention'));
 
     const exporter = await startExporter(config, testDeps(config));
     await expect(exporter.stopped).rejects.toBeInstanceOf(DataLossError);
@@ -411,7 +424,7 @@ describe('startExporter on the local Kafka and S3', () => {
     }).createRangeReader();
     const read = reader.read([{ partition: 0, from: '10', to: '20' }], () => undefined);
     await expect(read).rejects.toBeInstanceOf(DataLossError);
-    await expect(read).rejects.toThrow(`partition 0 [10, 20) (stored now: [${low}, 14000))`);
+    await expect(read).rejects.toThrow(`partition 0 [10, 20) (stored now: [${low}, 6000))`);
 
     // The failed run left the committed offset as it was (kafkajs' own reset would have committed over it).
     const after = await groupProgress(services, 'retention', 'retention');
@@ -427,7 +440,7 @@ describe('startExporter on the local Kafka and S3', () => {
     const counts = countEventIds(dataObjects(await readObjects(services.aws.s3(), 'retention')));
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect([...counts.keys()].map((id) => Number(id.split('-').pop())).sort((a, b) => a - b)).toEqual(
-      Array.from({ length: 14_000 - Number(low) }, (_, i) => Number(low) + i),
+      Array.from({ length: 6_000 - Number(low) }, (_, i) => Number(low) + i),
     );
     expect(await lostRecords(registry)).toBe(Number(low));
   });
@@ -459,10 +472,9 @@ describe('startExporter on the local Kafka and S3', () => {
     const intent = decodeCommitMetadata(recorded.committed.get(0)!.metadata).intent!;
     expect(intent.ranges).toEqual([{ partition: 0, from: '0', to: '9000' }]);
     const recordedEnd = BigInt(intent.ranges[0].to);
-    // The broker (about 5 MB per partition) drops the oldest events: part of the recorded range goes.
-    await produce(services, 'intent-retention', events(5_000, 'intent-more'), 1);
-    const low = BigInt((await groupProgress(services, 'intent-retention', 'intent-retention')).low.get(0)!);
-    expect(low).toBeGreaterThan(0n);
+    // Retention shortened to 1 MiB deletes the oldest segments: part of the recorded range goes.
+    await shortenRetention(services, 'intent-retention');
+    const low = await waitForRetention(services, 'intent-retention');
     expect(low).toBeLessThan(recordedEnd);
 
     const resumeConfig = { ...config, intervalSeconds: 1 };
@@ -485,7 +497,7 @@ describe('startExporter on the local Kafka and S3', () => {
     const counts = countEventIds(objects);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect(await lostRecords(registry)).toBe(Number(low));
-    expect(counts.size + Number(low)).toBe(14_000);
+    expect(counts.size + Number(low)).toBe(9_000);
   });
 
   test('the range reader fails instead of returning a range retention shortened while it read', async () => {
@@ -498,27 +510,33 @@ describe('startExporter on the local Kafka and S3', () => {
       logger,
     }).createRangeReader();
     let produced: Promise<void> | undefined;
-    // After the first fetched batch, enough new events for the broker (~5 MB per partition) to drop the rest.
+    // After the first fetched batch, retention shortened to 1 MiB and more events delete the rest.
     let handedOver = 0;
     const read = reader.read(
       [{ partition: 0, from: '0', to: '9000' }],
       (_, records) => (handedOver += records.length),
       async () => {
-        produced ??= produce(services, 'reader-race', events(14_000, 'race-b'), 1);
+        produced ??= (async () => {
+          await shortenRetention(services, 'reader-race');
+          await produce(services, 'reader-race', events(6_000, 'race-b'), 1);
+          await waitForRetention(services, 'reader-race', 9_000n);
+        })();
         await produced;
       },
     );
     await expect(read).rejects.toBeInstanceOf(DataLossError);
-    await expect(read).rejects.toThrow(/partition 0 \[\d+, 9000\) \(stored now: \[\d+, 23000\)\)/);
+    await expect(read).rejects.toThrow(/partition 0 \[\d+, 9000\) \(stored now: \[\d+, 15000\)\)/);
     // Some records were handed over before the loss was found: the caller must drop them (it does).
     expect(handedOver).toBeGreaterThan(0);
     expect(handedOver).toBeLessThan(9_000);
   });
 
   /**
-   * Holds the exporter's data uploads while 14,000 more events make the local broker (about 5 MB per
-   * partition) drop records the exporter has not stored yet, then lets the uploads go.
+   * Holds the exporter's data uploads while 6,000 more events make retention (1 MiB) delete records the
+   * exporter has not stored yet, then lets the uploads go.
    */
+  const BEHIND_EVENTS = 6_000;
+
   async function fallBehindRetention(topic: string, onDataLoss: DataLossPolicy) {
     await createBucket(services, topic);
     await produce(services, topic, events(300, `${topic}-a`), 1);
@@ -544,7 +562,8 @@ describe('startExporter on the local Kafka and S3', () => {
     const exporter = await startExporter(config, { ...testDeps(config), store: gated, registry });
     await exporter.ready;
     await eventually(() => held > 0, 'a held upload');
-    await produce(services, topic, events(14_000, `${topic}-b`), 1);
+    await produce(services, topic, events(BEHIND_EVENTS, `${topic}-b`), 1);
+    await waitForRetention(services, topic, 301n);
     const before = await groupProgress(services, topic, topic);
     expect(BigInt(before.low.get(0)!)).toBeGreaterThan(BigInt(before.committed.get(0)?.offset ?? '0'));
     release();
@@ -567,14 +586,14 @@ describe('startExporter on the local Kafka and S3', () => {
     const progress = await waitUntilCaughtUp(services, 'behind-skip', 'behind-skip');
     await exporter.stop();
     await expect(exporter.stopped).resolves.toBeUndefined();
-    expect(progress.committed.get(0)?.offset).toBe('14300');
+    expect(progress.committed.get(0)?.offset).toBe(String(300 + BEHIND_EVENTS));
     const counts = countEventIds(dataObjects(await readObjects(services.aws.s3(), 'behind-skip')));
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     // Nothing vanished silently: every offset was either exported or counted as lost.
     const lost = await lostRecords(registry);
     expect(lost).toBeGreaterThan(0);
-    expect(counts.size + lost).toBe(14_300);
-    expect(counts.has(`behind-skip-b-13999`)).toBe(true);
+    expect(counts.size + lost).toBe(300 + BEHIND_EVENTS);
+    expect(counts.has(`behind-skip-b-${BEHIND_EVENTS - 1}`)).toBe(true);
   });
 
   test('a new group with includeExistingEvents=false starts at the latest offset', async () => {

@@ -6,6 +6,7 @@ import type { DataLossPolicy, ExporterConfig, KafkaClient } from '../../../runti
 import type { ExporterDeps } from '../../../runtime/exporter';
 import { createConsumerFactory } from '../../../runtime/kafka/factory';
 import type { AwsCredentials, LocalServices } from '../../../local';
+import { FAST_RETENTION_BROKER_CONFIG, SHORT_RETENTION } from '../../../local';
 
 /** A pino logger writing JSON lines into memory, so tests can read what the exporter logged. */
 export function memoryLogger(level: pino.Level = 'info'): { logger: Logger; lines: string[] } {
@@ -65,8 +66,8 @@ export function localConfig(services: LocalServices, overrides: ConfigOverrides)
 }
 
 /**
- * Exporter collaborators for tests: a short session timeout, because the local mock broker only rebalances
- * a group a former member left once that member's session timed out.
+ * Exporter collaborators for tests: a short session timeout, so that a member that crashed without leaving
+ * the group loses its partitions after 6 s (the broker's minimum), not kafkajs' default 30 s.
  */
 export function testDeps(
   config: ExporterConfig,
@@ -168,6 +169,52 @@ export async function groupProgress(
     };
   } finally {
     await admin.disconnect();
+  }
+}
+
+export { FAST_RETENTION_BROKER_CONFIG, SHORT_RETENTION };
+
+/** Sets short retention on an existing topic (see SHORT_RETENTION). */
+export async function shortenRetention(services: LocalServices, topic: string): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'test-admin',
+    brokers: services.kafka.brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: 2, // TOPIC
+          name: topic,
+          configEntries: Object.entries(SHORT_RETENTION).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Polls until retention moved partition 0's low watermark to at least `atLeast`; returns it. */
+export async function waitForRetention(
+  services: LocalServices,
+  topic: string,
+  atLeast = 1n,
+  timeoutMs = 30_000,
+): Promise<bigint> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const low = BigInt((await groupProgress(services, `${topic}-observer`, topic)).low.get(0)!);
+    if (low >= atLeast) return low;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `retention did not remove offsets below ${atLeast} of ${topic} within ${timeoutMs} ms (low ${low})`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
