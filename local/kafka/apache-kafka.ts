@@ -154,7 +154,31 @@ async function createTopicsWith(brokers: readonly string[], specs: readonly Topi
   const admin = adminClient(brokers);
   await admin.connect();
   try {
-    await admin.createTopics({ topics: topicConfigs(specs, count), waitForLeaders: true, timeout: 30_000 });
+    await admin.createTopics({ topics: topicConfigs(specs, count), waitForLeaders: false, timeout: 30_000 });
+    // kafkajs' own waitForLeaders gives up within its few retries while a 3-broker cluster still creates
+    // hundreds of partitions: poll Metadata until every partition has a leader.
+    const names = specs.map((spec) => spec.name);
+    const deadline = Date.now() + 60_000;
+    let last = '';
+    for (;;) {
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: names });
+        const leaderless = topics.flatMap((topic) =>
+          topic.partitions.filter((p) => p.leader < 0).map((p) => `${topic.name}-${p.partitionId}`),
+        );
+        const missing = specs.filter((spec) => {
+          const topic = topics.find((t) => t.name === spec.name);
+          return !topic || topic.partitions.length < spec.partitions;
+        });
+        if (leaderless.length === 0 && missing.length === 0) return;
+        last = `${leaderless.length} partitions without a leader, ${missing.length} topics incomplete`;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      if (Date.now() > deadline)
+        throw new Error(`topics ${names.join(', ')} were not ready within 60 s: ${last}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   } finally {
     await admin.disconnect();
   }
