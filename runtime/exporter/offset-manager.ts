@@ -306,9 +306,13 @@ export class OffsetManager {
     const invalid = ordered.map((buffers) => buffers.invalid);
     await this.putObjects(intent.key, valid, invalid, onProgress);
     const mark = encodeMark(intent);
-    const mine = intent.ranges.filter((r) => owned.has(r.partition));
+    // Only partitions still waiting at the intent's start: an owned partition whose committed offset moved
+    // on (another member completed this object for it and exported more) must not be committed back.
+    const mine = intent.ranges.filter(
+      (r) => owned.has(r.partition) && this.committed.get(r.partition) === r.from,
+    );
     const endCommit = mine.map((r) => ({ partition: r.partition, offset: r.to, metadata: mark }));
-    if ((await this.tryCommit(endCommit)) === 'fenced') return 'fenced';
+    if (endCommit.length > 0 && (await this.tryCommit(endCommit)) === 'fenced') return 'fenced';
     for (const range of mine) {
       this.committed.set(range.partition, range.to);
       this.marks.set(range.partition, intent);

@@ -130,6 +130,27 @@ describe('OffsetManager', () => {
     expect(decodeCommitMetadata(consumer.committedOffsets.get(1)!.metadata).intent).toBeUndefined();
   });
 
+  test('completing a recorded intent never moves back a partition that went on past it', async () => {
+    const { topic, consumer, store, manager } = setup();
+    const first = manager();
+    const positions = (await first.assign([0, 1], noProgress)) as Map<number, string>;
+    store.failNext = new StorePermanentError('denied (test)', 'access-denied', 'fake-bucket', undefined);
+    await expect(first.flush(snapshotOf(topic, positions), noProgress)).rejects.toThrow('denied (test)');
+    // The owner of partition 0 completes the object for partition 0 and exports more of it (offset 5) ...
+    await manager().assign([0], noProgress);
+    consumer.committedOffsets.set(0, { offset: '5', metadata: '' });
+    // ... then a member gets both: partition 1 still holds the intent, partition 0 must stay at 5.
+    await expect(manager().assign([0, 1], noProgress)).resolves.toEqual(
+      new Map([
+        [0, '5'],
+        [1, '3'],
+      ]),
+    );
+    expect(consumer.committedOffsets.get(0)).toMatchObject({ offset: '5' });
+    expect(consumer.committedOffsets.get(1)).toMatchObject({ offset: '3' });
+    expect(store.objects.size).toBe(1);
+  });
+
   test('gives a later object of the same interval and partitions a new part number', async () => {
     const { topic, store, manager } = setup({ partitions: 1, records: 2 });
     const first = manager();
