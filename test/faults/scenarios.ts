@@ -73,6 +73,8 @@ const SPLIT_PARTITIONS = 256;
  * partitions (~119 KB) to fit one batch, so that batch is split only by the commit-metadata limit.
  */
 const SPLIT_MAX_OBJECT_BYTES = 128 * 1024;
+/** 16: long enough that a round of one event per partition lands in one interval. */
+const SPLIT_INTERVAL_SECONDS = 4;
 /** 17, 18: well over the 1 MiB retention of their topics (SHORT_RETENTION; events are ~460 B). */
 const RETENTION_OVERFLOW_EVENTS = 6_000;
 const SKIP = { BATCH_EXPORTER_ON_DATA_LOSS: 'skip' };
@@ -527,8 +529,13 @@ const S3_SCENARIOS: readonly ScenarioSpec[] = [
     id: '16',
     title: 'objects split at maxObjectBytes and by the commit-metadata limit, kill -9 between put and commit',
     partitions: SPLIT_PARTITIONS,
-    environment: { BATCH_EXPORTER_MAX_OBJECT_BYTES: String(SPLIT_MAX_OBJECT_BYTES) },
-    budgetSeconds: (t) => 60 + takeover(t),
+    // A 4 s interval: producing one event to each of 256 partitions on 3 real brokers takes about a second,
+    // and a round must land in one interval to make one batch.
+    environment: {
+      BATCH_EXPORTER_MAX_OBJECT_BYTES: String(SPLIT_MAX_OBJECT_BYTES),
+      BATCH_EXPORTER_INTERVAL_SECONDS: String(SPLIT_INTERVAL_SECONDS),
+    },
+    budgetSeconds: (t) => 90 + takeover(t),
     run: async (context) => {
       const { fleet, producer, proxy, services, prefix, catalog } = context;
       context.step('starting the exporter');
@@ -549,9 +556,12 @@ const S3_SCENARIOS: readonly ScenarioSpec[] = [
       // limit (each half fits), so rounds go on until the large object's PUT was stored and its retry held.
       for (let round = 1; proxy.stats().faulted - since < 2; round++) {
         if (round > 6) throw new Error('no object of 200 partitions or more after 6 rounds');
+        // Intervals are UTC-aligned: start the round just after an interval begins, so it lands in one.
+        const intervalMs = SPLIT_INTERVAL_SECONDS * 1000;
+        await context.sleep(intervalMs - (Date.now() % intervalMs) + 50);
         context.step(`producing one event per partition (round ${round})`);
         await producer.produce(SPLIT_PARTITIONS);
-        const deadline = Date.now() + 4_000;
+        const deadline = Date.now() + 2 * SPLIT_INTERVAL_SECONDS * 1000;
         while (proxy.stats().faulted - since < 2 && Date.now() < deadline) await context.sleep(50);
       }
       context.step('kill -9 between the put of the large object and its commit');
