@@ -91,14 +91,14 @@ export async function createBucket(services: LocalServices, bucket: string): Pro
 
 /** Produces `values` round-robin over `partitions` partitions; returns the count per partition. */
 export async function produce(
-  services: Pick<LocalServices, 'kafka'>,
+  services: { readonly kafka: { readonly brokers: readonly string[] } },
   topic: string,
   values: ReadonlyArray<string | Buffer | null>,
   partitions: number,
 ): Promise<void> {
   const kafka = new Kafka({
     clientId: 'test-producer',
-    brokers: services.kafka.brokers,
+    brokers: [...services.kafka.brokers],
     logLevel: logLevel.NOTHING,
   });
   const producer = kafka.producer();
