@@ -13,7 +13,13 @@ import { isKnown, PropProblems } from '../core/problems';
 import { ISink } from '../sink/s3-sink';
 import { ExporterImage } from './exporter-image';
 
-/** How the exporter authenticates to Kafka. */
+/**
+ * How the exporter authenticates to Kafka. With an authorizer on the broker, the principal needs exactly
+ * these ACLs (READ implies DESCRIBE; the README's "Kafka ACLs" holds the same list):
+ * - topic READ on `<topic>` (fetch records and commit their offsets; implies DESCRIBE for metadata and watermarks): `kafka-acls.sh --bootstrap-server <broker> --add --allow-principal User:<user> --operation READ --topic <topic>`
+ * - group READ on `<group>` (join the group, commit offsets with metadata and read them back): `kafka-acls.sh --bootstrap-server <broker> --add --allow-principal User:<user> --operation READ --group <group>`
+ * - group READ on the prefix `<group>.recovery.` (re-read recorded ranges after a crash in throw-away groups `<group>.recovery.<uuid>`): `kafka-acls.sh --bootstrap-server <broker> --add --allow-principal User:<user> --operation READ --group <group>.recovery. --resource-pattern-type prefixed`
+ */
 export interface StreamAuth {
   /**
    * Connect with TLS.

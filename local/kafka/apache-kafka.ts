@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Admin, ITopicConfig, Kafka, logLevel } from 'kafkajs';
+import type { SASLOptions } from 'kafkajs';
 import { freePort, ownGroup, signal, stopProcess, waitForPort } from '../process';
 import { fetchApiVersions } from './api-versions';
 import { KafkaDistribution, kafkaDistribution } from './distribution';
@@ -28,8 +29,27 @@ export interface KafkaOptions {
    * @default - none
    */
   readonly brokerConfig?: Readonly<Record<string, string>>;
-  // Extension point for SASL/SCRAM (issue 13, item 4): listeners and credentials are built in
-  // `listenerConfig` and `adminClient` below; a `sasl` option belongs here.
+  /**
+   * SASL/SCRAM-SHA-512 on the client listener (SASL_PLAINTEXT on loopback) with the standard ACL authorizer
+   * (`allow.everyone.if.no.acl.found=false`): `admin` is a super user (the launcher's own admin, the
+   * inter-broker principal); every user exists from `kafka-storage format --add-scram` on and holds no ACL.
+   * @default - no authentication, no authorizer
+   */
+  readonly sasl?: SaslOptions;
+}
+
+/** A SCRAM-SHA-512 user (name and password) of the local broker. */
+export interface ScramUser {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** SASL/SCRAM users of `startKafka`. */
+export interface SaslOptions {
+  /** The super user (ACLs do not apply to it). */
+  readonly admin: ScramUser;
+  /** Further users, with no ACL until a test creates some. @default - none */
+  readonly users?: readonly ScramUser[];
 }
 
 /** A running Apache Kafka cluster on 127.0.0.1 (or the external broker named by KAFKA_BOOTSTRAP). */
@@ -43,6 +63,8 @@ export interface LocalKafka {
   readonly kraft: boolean;
   /** False when KAFKA_BOOTSTRAP points to a broker this launcher did not start (no kill/restart then). */
   readonly managed: boolean;
+  /** The kafkajs `sasl` option of the super user, when started with `sasl`. */
+  readonly adminSasl?: KafkaJsSasl;
   /** Creates topics (replication factor: min(brokers, 3) unless given) and waits for their leaders. */
   createTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** Signals broker `index` (0-based; default 0) and its process group, resolving once it has exited. */
@@ -57,6 +79,14 @@ export interface LocalKafka {
 
 /** The variable that points the launcher at a broker of your own instead of starting one. */
 export const EXTERNAL_BOOTSTRAP_VARIABLE = 'KAFKA_BOOTSTRAP';
+
+/** kafkajs client options for a SCRAM user of the local broker. */
+export type KafkaJsSasl = SASLOptions & { mechanism: 'scram-sha-512' };
+
+/** The kafkajs `sasl` option for `user`. */
+export function scramSasl(user: ScramUser): KafkaJsSasl {
+  return { mechanism: 'scram-sha-512', username: user.username, password: user.password };
+}
 
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 90_000;
@@ -102,6 +132,22 @@ function validateOptions(options: KafkaOptions): void {
     problems.push(`brokers must be a whole number from 1 to 9, got ${String(options.brokers)}`);
   }
   problems.push(...topicProblems(options.topics ?? [], brokers));
+  if (options.sasl) {
+    const users = [options.sasl.admin, ...(options.sasl.users ?? [])];
+    for (const user of users) {
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(user.username)) {
+        problems.push(`sasl user name '${user.username}' must be 1 to 64 of A-Z a-z 0-9 . _ -`);
+      }
+      if (!/^[A-Za-z0-9._-]{8,128}$/.test(user.password)) {
+        problems.push(
+          `sasl password of '${user.username}' must be 8 to 128 of A-Z a-z 0-9 . _ - (no quotes)`,
+        );
+      }
+    }
+    if (new Set(users.map((user) => user.username)).size !== users.length) {
+      problems.push('sasl user names must be unique (admin included)');
+    }
+  }
   if (problems.length > 0) throw new Error(`invalid local Kafka options:\n- ${problems.join('\n- ')}`);
 }
 
@@ -137,21 +183,27 @@ function topicConfigs(specs: readonly TopicSpec[], brokers: number): ITopicConfi
 }
 
 /** One admin client for the launcher's own requests; the place credentials go when SASL arrives. */
-function adminClient(brokers: readonly string[]): Admin {
+function adminClient(brokers: readonly string[], sasl?: KafkaJsSasl): Admin {
   return new Kafka({
     clientId: 'local-kafka-launcher',
     brokers: [...brokers],
+    ...(sasl && { sasl }),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3_000,
     retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 1_000 },
   }).admin();
 }
 
-async function createTopicsWith(brokers: readonly string[], specs: readonly TopicSpec[], count: number) {
+async function createTopicsWith(
+  brokers: readonly string[],
+  specs: readonly TopicSpec[],
+  count: number,
+  sasl?: KafkaJsSasl,
+) {
   if (specs.length === 0) return;
   const problems = topicProblems(specs, count);
   if (problems.length > 0) throw new Error(`cannot create topics:\n- ${problems.join('\n- ')}`);
-  const admin = adminClient(brokers);
+  const admin = adminClient(brokers, sasl);
   await admin.connect();
   try {
     await admin.createTopics({ topics: topicConfigs(specs, count), waitForLeaders: false, timeout: 30_000 });
@@ -185,6 +237,12 @@ async function createTopicsWith(brokers: readonly string[], specs: readonly Topi
 }
 
 async function useExternalKafka(bootstrap: string, options: KafkaOptions): Promise<LocalKafka> {
+  if (options.sasl) {
+    throw new Error(
+      `this test needs a broker with SASL/SCRAM users and ACLs of its own, which the external broker at ` +
+        `${EXTERNAL_BOOTSTRAP_VARIABLE}=${bootstrap} cannot be set up with. Unset ${EXTERNAL_BOOTSTRAP_VARIABLE} to run it.`,
+    );
+  }
   if (options.brokerConfig && Object.keys(options.brokerConfig).length > 0) {
     throw new Error(
       `this test sets broker configuration (${Object.keys(options.brokerConfig).join(', ')}), which cannot be ` +
@@ -233,14 +291,17 @@ interface Node {
 class Cluster implements LocalKafka {
   readonly kraft = true;
   readonly managed = true;
+  readonly adminSasl?: KafkaJsSasl;
   version: string;
 
   private constructor(
     private readonly distribution: KafkaDistribution,
     private readonly dir: string,
     private readonly nodes: Node[],
+    sasl: SaslOptions | undefined,
   ) {
     this.version = distribution.version;
+    if (sasl) this.adminSasl = scramSasl(sasl.admin);
   }
 
   get bootstrap(): string {
@@ -275,7 +336,7 @@ class Cluster implements LocalKafka {
     for (const node of nodes) {
       fs.writeFileSync(node.configPath, renderProperties(nodeConfig(node, voters, count, options)));
     }
-    const cluster = new Cluster(distribution, dir, nodes);
+    const cluster = new Cluster(distribution, dir, nodes, options.sasl);
     try {
       await cluster.formatStorage(options);
       nodes.forEach((node, index) => cluster.spawnNode(node, index === 0));
@@ -288,7 +349,7 @@ class Cluster implements LocalKafka {
   }
 
   async createTopics(specs: readonly TopicSpec[]): Promise<void> {
-    await createTopicsWith(this.brokers, specs, this.nodes.length);
+    await createTopicsWith(this.brokers, specs, this.nodes.length, this.adminSasl);
     await this.waitForPartitionMetadata(specs);
   }
 
@@ -298,7 +359,7 @@ class Cluster implements LocalKafka {
    * restart, marks it stray and starts the partition empty.
    */
   private async waitForPartitionMetadata(specs: readonly TopicSpec[]): Promise<void> {
-    const admin = adminClient(this.brokers);
+    const admin = adminClient(this.brokers, this.adminSasl);
     await admin.connect();
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.name) });
@@ -376,7 +437,13 @@ class Cluster implements LocalKafka {
    */
   private async formatStorage(options: KafkaOptions): Promise<void> {
     const key = createHash('sha256')
-      .update(JSON.stringify({ brokers: this.nodes.length, config: options.brokerConfig ?? {} }))
+      .update(
+        JSON.stringify({
+          brokers: this.nodes.length,
+          config: options.brokerConfig ?? {},
+          ...(options.sasl && { sasl: options.sasl }), // SCRAM users are formatted into the metadata
+        }),
+      )
       .digest('hex')
       .slice(0, 12);
     const template = path.join(this.distribution.cacheDir, `storage-${key}`);
@@ -391,7 +458,14 @@ class Cluster implements LocalKafka {
             .replace(/^log\.dirs=.*$/m, `log.dirs=${path.join(partial, path.basename(node.logDir))}`);
           const configPath = path.join(this.dir, `format-${node.id}.properties`);
           fs.writeFileSync(configPath, config);
-          await this.runJava('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', configPath]);
+          await this.runJava('kafka.tools.StorageTool', [
+            'format',
+            '-t',
+            clusterId,
+            '-c',
+            configPath,
+            ...scramArguments(options.sasl),
+          ]);
         }),
       );
       try {
@@ -507,7 +581,7 @@ class Cluster implements LocalKafka {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw failure(`exited (${child.exitCode ?? child.signalCode}) before it was ready`);
       }
-      const admin = adminClient([`${HOST}:${node.port}`]);
+      const admin = adminClient([`${HOST}:${node.port}`], this.adminSasl);
       try {
         await admin.connect();
         const cluster = await admin.describeCluster();
@@ -536,7 +610,7 @@ function nodeConfig(node: Node, voters: string, brokers: number, options: KafkaO
     ['process.roles', 'broker,controller'],
     ['node.id', String(node.id)],
     ['controller.quorum.voters', voters],
-    ...listenerConfig(node),
+    ...listenerConfig(node, options.sasl),
     ['log.dirs', node.logDir],
     ['offsets.topic.replication.factor', replicas],
     ['offsets.topic.num.partitions', '10'],
@@ -555,13 +629,47 @@ function nodeConfig(node: Node, voters: string, brokers: number, options: KafkaO
   ]);
 }
 
-function listenerConfig(node: Node): Array<[string, string]> {
-  return [
-    ['listeners', `PLAINTEXT://${HOST}:${node.port},CONTROLLER://${HOST}:${node.controllerPort}`],
-    ['advertised.listeners', `PLAINTEXT://${HOST}:${node.port}`],
-    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+/**
+ * `--add-scram` arguments of `kafka-storage format`: the SCRAM users exist in the cluster metadata from the
+ * first start on (no kafka-configs JVM afterwards).
+ */
+function scramArguments(sasl: SaslOptions | undefined): string[] {
+  if (!sasl) return [];
+  return [sasl.admin, ...(sasl.users ?? [])].flatMap((user) => [
+    '--add-scram',
+    `SCRAM-SHA-512=[name=${user.username},password=${user.password}]`,
+  ]);
+}
+
+/**
+ * The client listener and the KRaft controller listener. With `sasl`: the client listener (also the
+ * inter-broker one) is SASL_PLAINTEXT with SCRAM-SHA-512 only, the broker itself logs in as the admin, and
+ * the StandardAuthorizer denies whatever no ACL allows. The controller listener stays PLAINTEXT (SCRAM
+ * credentials live in the metadata the controller serves, so it cannot authenticate with them); its
+ * principal User:ANONYMOUS is a super user so that the broker can register with its own controller.
+ */
+function listenerConfig(node: Node, sasl?: SaslOptions): Array<[string, string]> {
+  const client = sasl ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
+  const listeners: Array<[string, string]> = [
+    ['listeners', `${client}://${HOST}:${node.port},CONTROLLER://${HOST}:${node.controllerPort}`],
+    ['advertised.listeners', `${client}://${HOST}:${node.port}`],
+    ['listener.security.protocol.map', `${client}:${client},CONTROLLER:PLAINTEXT`],
     ['controller.listener.names', 'CONTROLLER'],
-    ['inter.broker.listener.name', 'PLAINTEXT'],
+    ['inter.broker.listener.name', client],
+  ];
+  if (!sasl) return listeners;
+  const { username, password } = sasl.admin;
+  return [
+    ...listeners,
+    ['sasl.enabled.mechanisms', 'SCRAM-SHA-512'],
+    ['sasl.mechanism.inter.broker.protocol', 'SCRAM-SHA-512'],
+    [
+      'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config',
+      `org.apache.kafka.common.security.scram.ScramLoginModule required username="${username}" password="${password}";`,
+    ],
+    ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
+    ['allow.everyone.if.no.acl.found', 'false'],
+    ['super.users', `User:${username};User:ANONYMOUS`],
   ];
 }
 

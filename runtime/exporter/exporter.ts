@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { ExporterConfig } from '../config/types';
+import { explainKafkaAccessError } from '../kafka/acls';
 import type { BatchContext, GroupConsumer, OffsetRange, RecordBatch } from '../kafka/consumer';
 import { createConsumerFactory, isKafkaError } from '../kafka/factory';
 import { ExporterMetrics } from '../observability/metrics';
@@ -366,8 +367,15 @@ class Exporter {
     this.fail(new Error(`the Kafka consumer crashed and cannot restart: ${error.message}`, { cause: error }));
   }
 
-  private fail(error: unknown): void {
+  private fail(failure: unknown): void {
     if (this.fatal !== undefined || this.stopped.settled) return;
+    // A refused ACL or SASL login: say which ACL is missing and how to grant it.
+    const error =
+      explainKafkaAccessError(failure, {
+        topic: this.config.stream.topic,
+        groupId: this.config.kafka.groupId,
+        username: this.config.kafka.sasl?.username,
+      }) ?? failure;
     this.fatal = error;
     this.logger.error(
       { error: (error as Error)?.message ?? String(error) },

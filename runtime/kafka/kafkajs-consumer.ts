@@ -17,6 +17,8 @@ import {
   RecordBatch,
 } from './consumer';
 import { kafkaJsLevel, pinoLogCreator } from './kafkajs-log';
+import { isAccessDenial } from './acls';
+import { installGroupDenialReporting } from './kafkajs-group-denial';
 import { installLocalOffsetReset } from './kafkajs-offset-reset';
 import { installQuietRequestQueue } from './kafkajs-request-queue';
 import { checkStillStored } from './retention-check';
@@ -78,6 +80,7 @@ export class KafkaJsConsumerFactory implements ConsumerFactory {
     installLocalOffsetReset();
     // No 1 ms timer per connection re-checking an empty queue; see kafkajs-request-queue.ts.
     installQuietRequestQueue();
+    installGroupDenialReporting();
     this.client = new Kafka({
       ...kafkaJsConfig(options.kafka),
       logLevel: kafkaJsLevel(options.logger),
@@ -175,7 +178,8 @@ class KafkaJsGroupConsumer implements GroupConsumer {
       // kafkajs gives up on errors it deems non-retriable (e.g. a broker answer it did not expect during a
       // rebalance). Rejoining is safe (every join restarts from committed offsets), so try a few times before
       // reporting the crash as final: a consumer never sits idle, it consumes or the exporter exits.
-      if (this.stopping || this.restarts >= MAX_RESTARTS_WITHOUT_JOIN) {
+      // A refused ACL stays refused: no restart (a join would reset the restart count and loop forever).
+      if (this.stopping || this.restarts >= MAX_RESTARTS_WITHOUT_JOIN || isAccessDenial(error)) {
         logger.error({ ...details, restarts: this.restarts }, 'the Kafka consumer crashed for good');
         handlers.onCrash(error, false);
         return;
@@ -309,8 +313,9 @@ class KafkaJsRangeReader implements RangeReader {
     /** Per partition: the offset after the last record handed over (a batch may be delivered again). */
     const handedTo = new Map([...pending.values()].map((r) => [r.partition, BigInt(r.from)]));
 
+    const groupId = `${this.options.kafka.groupId}.recovery.${randomUUID()}`;
     const consumer = this.client.consumer({
-      groupId: `${this.options.kafka.groupId}.recovery.${randomUUID()}`,
+      groupId,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 1_000,
@@ -363,6 +368,14 @@ class KafkaJsRangeReader implements RangeReader {
           .catch(reject);
       });
       logger.debug({ ranges }, 'read recorded ranges');
+    } catch (error) {
+      // Named, so that a refused group ACL is told apart from the exporter's own group's.
+      throw new Error(
+        `reading recorded ranges in recovery group ${groupId} failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     } finally {
       await consumer.disconnect();
     }

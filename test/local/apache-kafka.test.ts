@@ -141,6 +141,28 @@ describe('the local Apache Kafka broker', () => {
       ].join('\n'),
     );
   });
+
+  test('fails listing every bad SASL user at once, never the password', async () => {
+    const started = startKafka({
+      sasl: {
+        admin: { username: 'admin', password: 'short' },
+        users: [
+          { username: 'bad user', password: 'CANARY"quote"pw' },
+          { username: 'admin', password: 'long-enough-1' },
+        ],
+      },
+    });
+    await expect(started).rejects.toThrow(
+      [
+        'invalid local Kafka options:',
+        "- sasl password of 'admin' must be 8 to 128 of A-Z a-z 0-9 . _ - (no quotes)",
+        "- sasl user name 'bad user' must be 1 to 64 of A-Z a-z 0-9 . _ -",
+        "- sasl password of 'bad user' must be 8 to 128 of A-Z a-z 0-9 . _ - (no quotes)",
+        '- sasl user names must be unique (admin included)',
+      ].join('\n'),
+    );
+    await expect(started).rejects.not.toThrow('CANARY');
+  });
 });
 
 describe('three local Apache Kafka brokers', () => {

@@ -13,6 +13,7 @@ import {
   DATA_KEY,
   countEventIds,
   createBucket,
+  failingDataUploads,
   localConfig,
   memoryLogger,
   partitionsOf,
@@ -74,17 +75,6 @@ async function waitForNoLag(registry: Registry, timeoutMs = 30_000): Promise<voi
 
 async function lostRecords(registry: Registry): Promise<number> {
   return (await metricValue(registry, 'batch_exporter_records_lost_total')) ?? 0;
-}
-
-/** Writes the validation object, then fails every data upload: a crash after the intent, before the put. */
-function failingDataUploads(real: ObjectStore): ObjectStore {
-  return {
-    bucket: real.bucket,
-    putIfAbsent: async (key, body) => {
-      if (key.includes('.strm_test_')) return real.putIfAbsent(key, body);
-      throw new StorePermanentError('simulated crash before the upload', 'rejected', real.bucket, key);
-    },
-  };
 }
 
 function dataObjects<T extends { key: string }>(objects: readonly T[]): T[] {

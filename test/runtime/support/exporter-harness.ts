@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import pino, { Logger } from 'pino';
 import type { DataLossPolicy, ExporterConfig, KafkaClient } from '../../../runtime/config/types';
 import type { ExporterDeps } from '../../../runtime/exporter';
 import { createConsumerFactory } from '../../../runtime/kafka/factory';
+import { StorePermanentError, type ObjectStore } from '../../../runtime/storage/object-store';
 import type { AwsCredentials, LocalServices } from '../../../local';
 import { FAST_RETENTION_BROKER_CONFIG, SHORT_RETENTION } from '../../../local';
 
@@ -85,6 +86,23 @@ export function testDeps(
   return { logger, lines, consumerFactory };
 }
 
+/** The SASL login of the local broker's super user, when it was started with `sasl`. */
+function adminSasl(services: LocalServices) {
+  const kafka = services.kafka as { adminSasl?: SASLOptions };
+  return kafka.adminSasl ? { sasl: kafka.adminSasl } : {};
+}
+
+/** Writes the validation object, then fails every data upload: a crash after the intent, before the put. */
+export function failingDataUploads(real: ObjectStore): ObjectStore {
+  return {
+    bucket: real.bucket,
+    putIfAbsent: async (key, body) => {
+      if (key.includes('.strm_test_')) return real.putIfAbsent(key, body);
+      throw new StorePermanentError('simulated crash before the upload', 'rejected', real.bucket, key);
+    },
+  };
+}
+
 export async function createBucket(services: LocalServices, bucket: string): Promise<void> {
   await services.aws.s3().send(new CreateBucketCommand({ Bucket: bucket }));
 }
@@ -99,6 +117,7 @@ export async function produce(
   const kafka = new Kafka({
     clientId: 'test-producer',
     brokers: [...services.kafka.brokers],
+    ...adminSasl(services),
     logLevel: logLevel.NOTHING,
   });
   const producer = kafka.producer();
@@ -153,6 +172,7 @@ export async function groupProgress(
   const kafka = new Kafka({
     clientId: 'test-admin',
     brokers: services.kafka.brokers,
+    ...adminSasl(services),
     logLevel: logLevel.NOTHING,
   });
   const admin = kafka.admin();
