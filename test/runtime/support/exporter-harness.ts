@@ -87,7 +87,7 @@ export function testDeps(
 }
 
 /** The SASL login of the local broker's super user, when it was started with `sasl`. */
-function adminSasl(services: LocalServices) {
+function adminSasl(services: { readonly kafka: object }) {
   const kafka = services.kafka as { adminSasl?: SASLOptions };
   return kafka.adminSasl ? { sasl: kafka.adminSasl } : {};
 }
