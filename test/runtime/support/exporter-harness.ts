@@ -247,7 +247,15 @@ export async function waitUntilCaughtUp(
 ): Promise<GroupProgress> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const progress = await groupProgress(services, groupId, topic);
+    let progress: GroupProgress;
+    try {
+      progress = await groupProgress(services, groupId, topic);
+    } catch (error) {
+      // A real broker answers NOT_COORDINATOR while it still creates or loads __consumer_offsets: ask again.
+      if ((error as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
+    }
     const caughtUp = [...progress.high].every(([p, high]) => progress.committed.get(p)?.offset === high);
     if (caughtUp) return progress;
     if (Date.now() > deadline) {
