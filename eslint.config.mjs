@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import jest from 'eslint-plugin-jest';
 import prettier from 'eslint-config-prettier';
+import directions from './scripts/import-directions.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '**/cdktf.out/**', '.cache/**', 'coverage/**'] },
@@ -17,6 +18,11 @@ export default tseslint.config(
     },
   },
   { files: ['constructs/**/*.ts'], rules: { 'no-console': 'error' } },
+  {
+    files: ['runtime/**/*.ts', 'review/**/*.ts', 'constructs/**/*.ts', 'examples/**/*.ts'],
+    plugins: { project: directions.plugin },
+    rules: { 'project/import-directions': 'error' },
+  },
   {
     files: ['test/**/*.ts'],
     ...jest.configs['flat/recommended'],
