@@ -4,14 +4,12 @@ import * as path from 'path';
 
 import { DataAwsEcrAuthorizationToken } from '@cdktf/provider-aws/lib/data-aws-ecr-authorization-token';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
-import { Image } from '@cdktf/provider-docker/lib/image';
-import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
-import { RegistryImage } from '@cdktf/provider-docker/lib/registry-image';
 import { App, TerraformProvider, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 
 import { ECR_ENCRYPTION_TYPE, ECR_IMAGE_TAG_MUTABILITY, ECR_SCAN_ON_PUSH } from '../core/secure-defaults';
-import { BoundExporterImage, ExporterImage } from './exporter-image';
+import { DockerImage, DockerProvider, DockerRegistryImage } from './docker';
+import { BoundExporterImage, ExporterImage, ImageProblem } from './exporter-image';
 
 /** Options of the image built from this package's runtime sources. */
 export interface RuntimeImageOptions {
@@ -21,14 +19,27 @@ export interface RuntimeImageOptions {
    */
   readonly repositoryName?: string;
   /**
-   * The build context: the package root holding runtime/Dockerfile.
+   * The build context: the root of this package as installed (`node_modules/cdktf-batch-exporter`), which
+   * ships runtime/Dockerfile and everything it copies.
    * @default - the root of this package
    */
   readonly packageRoot?: string;
 }
 
-/** What runtime/Dockerfile copies into the image; the tag is a hash of exactly these. */
-export const IMAGE_SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'runtime', 'constructs'];
+/** The Dockerfile, relative to the build context (the package root). */
+export const IMAGE_DOCKERFILE = 'runtime/Dockerfile';
+
+/**
+ * What the image is made of: its Dockerfile and every path the Dockerfile copies from the context (a test
+ * keeps the list equal to the Dockerfile's COPY sources, another that the npm package ships them all). The
+ * tag is a hash of exactly these, so it changes exactly when what the image holds changes.
+ */
+export const IMAGE_SOURCES = [
+  IMAGE_DOCKERFILE,
+  'runtime/package.json',
+  'runtime/npm-shrinkwrap.json',
+  'dist/runtime',
+];
 
 /** Construct id of the per-stack image resources (public API: it is part of their Terraform addresses). */
 export const RUNTIME_IMAGE_ID = 'BatchExporterRuntimeImage';
@@ -36,8 +47,8 @@ export const RUNTIME_IMAGE_ID = 'BatchExporterRuntimeImage';
 /** The ECR repository, the build and the push of the runtime image; one per stack, shared by all exporters. */
 export class RuntimeImageResources extends Construct {
   public readonly repository: EcrRepository;
-  public readonly image: Image;
-  public readonly push: RegistryImage;
+  public readonly image: DockerImage;
+  public readonly push: DockerRegistryImage;
   /** `<repository url>:<source hash>`. */
   public readonly imageUri: string;
   /** Hash of the image sources: the tag, so a plan changes only when the runtime changes. */
@@ -56,20 +67,18 @@ export class RuntimeImageResources extends Construct {
     const stack = TerraformStack.of(this);
     ensureDockerProvider(this, stack);
     this.imageUri = `${this.repository.repositoryUrl}:${this.sourceHash.slice(0, 16)}`;
-    this.image = new Image(this, 'Build', {
+    this.image = new DockerImage(this, 'Build', {
       name: this.imageUri,
-      buildAttribute: {
+      build: {
         context: relativeToStackDirectory(stack, root),
-        dockerfile: 'runtime/Dockerfile',
+        dockerfile: IMAGE_DOCKERFILE,
         platform: 'linux/amd64',
       },
       triggers: { sourceHash: this.sourceHash },
-      keepLocally: true,
     });
-    this.push = new RegistryImage(this, 'Push', {
+    this.push = new DockerRegistryImage(this, 'Push', {
       name: this.image.name,
       triggers: { sourceHash: this.sourceHash },
-      keepRemotely: true,
     });
   }
 }
@@ -89,11 +98,18 @@ export class RuntimeSourcesImage extends ExporterImage {
     return { imageUri: resources.push.name, repositoryArn: resources.repository.arn };
   }
 
-  public problems(): string[] {
+  public problems(): ImageProblem[] {
     const root = this.options.packageRoot ?? findPackageRoot(__dirname);
-    return fs.existsSync(path.join(root, 'runtime', 'Dockerfile'))
-      ? []
-      : [`has no runtime/Dockerfile under ${root}`];
+    const missing = IMAGE_SOURCES.filter((source) => !fs.existsSync(path.join(root, source)));
+    if (missing.length === 0) return [];
+    return [
+      {
+        problem: `cannot be built from ${root}: it lacks ${missing.join(', ')}`,
+        fix:
+          'set packageRoot to the installed package (node_modules/cdktf-batch-exporter), whose npm tarball ships ' +
+          'them, or, in a clone of the repository, run `npm run build` first; or use ExporterImage.fromRegistry',
+      },
+    ];
   }
 
   public describe(): string {
@@ -101,13 +117,16 @@ export class RuntimeSourcesImage extends ExporterImage {
   }
 }
 
+/** The names this package is published under: for cdktf, and built for CDK Terrain (cdktn). */
+const PACKAGE_NAMES = ['cdktf-batch-exporter', 'cdktn-batch-exporter'];
+
 /** The nearest directory upwards holding this package's package.json. */
 export function findPackageRoot(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
     if (
       fs.existsSync(manifest) &&
-      JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'cdktf-batch-exporter'
+      PACKAGE_NAMES.includes(JSON.parse(fs.readFileSync(manifest, 'utf8')).name)
     ) {
       return dir;
     }
@@ -134,7 +153,7 @@ export function hashSources(root: string): string {
   return digest;
 }
 
-const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', 'cdktf.out', '.gen']);
+const SKIPPED_DIRECTORIES = new Set(['node_modules']);
 
 function listFiles(root: string, relative: string): string[] {
   const full = path.join(root, relative);
@@ -166,7 +185,7 @@ function ensureDockerProvider(scope: Construct, stack: TerraformStack): void {
     );
   if (hasDocker) return;
   const token = new DataAwsEcrAuthorizationToken(scope, 'RegistryToken');
-  new DockerProvider(scope, 'Docker', {
-    registryAuth: [{ address: token.proxyEndpoint, username: token.userName, password: token.password }],
-  });
+  new DockerProvider(scope, 'Docker', [
+    { address: token.proxyEndpoint, username: token.userName, password: token.password },
+  ]);
 }

@@ -14,6 +14,12 @@ export interface BoundExporterImage {
   readonly repositoryArn?: string;
 }
 
+/** A problem with an image: what is wrong (completing "the value ...") and how to fix it. */
+export interface ImageProblem {
+  readonly problem: string;
+  readonly fix: string;
+}
+
 /**
  * The container image of the exporter runtime: from a registry (`fromRegistry`), or built from this
  * package's `runtime/Dockerfile` and pushed to an ECR repository the stack creates (`fromRuntimeSources`,
@@ -40,8 +46,8 @@ export abstract class ExporterImage {
   /** Makes the image available in the exporter's stack; called once per exporter. */
   public abstract bind(scope: Construct): BoundExporterImage;
 
-  /** Problems with the image reference, worded to complete "the value ...". */
-  public abstract problems(): string[];
+  /** Problems with the image, each worded to complete "the value ..." and with its fix. */
+  public abstract problems(): ImageProblem[];
 
   /** The reference as given, for error messages. */
   public abstract describe(): string;
@@ -60,10 +66,15 @@ class RegistryImage extends ExporterImage {
     return { imageUri: this.uri };
   }
 
-  public problems(): string[] {
+  public problems(): ImageProblem[] {
     if (Token.isUnresolved(this.uri)) return [];
     if (typeof this.uri !== 'string' || !IMAGE_REFERENCE.test(this.uri)) {
-      return ['is not an image reference like "registry.example.com/batch-exporter:1.0.0"'];
+      return [
+        {
+          problem: 'is not an image reference like "registry.example.com/batch-exporter:1.0.0"',
+          fix: 'give the full image reference with a tag or digest',
+        },
+      ];
     }
     return [];
   }

@@ -217,13 +217,8 @@ export function validateExporterProps(path: string, props: BatchExporterProps): 
       'pass ExporterImage.fromRegistry("<image uri>") or ExporterImage.fromRuntimeSources()',
     );
   } else {
-    for (const problem of props.image.problems()) {
-      problems.add(
-        'image',
-        props.image.describe(),
-        problem,
-        'give the full image reference with a tag or digest',
-      );
+    for (const { problem, fix } of props.image.problems()) {
+      problems.add('image', props.image.describe(), problem, fix);
     }
   }
 

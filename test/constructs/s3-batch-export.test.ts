@@ -4,7 +4,7 @@ import * as path from 'path';
 
 import { ExportBucket } from '../../constructs/bucket/export-bucket';
 import { BatchExporter } from '../../constructs/exporter/batch-exporter';
-import { hashSources } from '../../constructs/exporter/bundled-image';
+import { IMAGE_SOURCES, hashSources } from '../../constructs/exporter/bundled-image';
 import { ExporterImage } from '../../constructs/exporter/exporter-image';
 import { S3BatchExport } from '../../constructs/s3-batch-export';
 import { WriterMode } from '../../constructs/writer/sink-writer';
@@ -170,17 +170,51 @@ describe('ExporterImage.fromRuntimeSources', () => {
 
   test('hashes the image sources deterministically and changes with any of them', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'image-sources-'));
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'image-sources-'));
+    const changed = fs.mkdtempSync(path.join(os.tmpdir(), 'image-sources-'));
     try {
       fs.mkdirSync(path.join(root, 'runtime'));
-      fs.writeFileSync(path.join(root, 'package.json'), '{}');
-      fs.writeFileSync(path.join(root, 'runtime', 'main.ts'), 'one');
+      fs.mkdirSync(path.join(root, 'dist', 'runtime', 'cli'), { recursive: true });
+      for (const file of ['runtime/Dockerfile', 'runtime/package.json', 'runtime/npm-shrinkwrap.json'])
+        fs.writeFileSync(path.join(root, file), file);
+      fs.writeFileSync(path.join(root, 'dist', 'runtime', 'cli', 'main.js'), 'one');
       const before = hashSources(root);
       expect(before).toMatch(/^[a-f0-9]{64}$/);
-      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'image-sources-'));
       fs.cpSync(root, copy, { recursive: true });
-      fs.writeFileSync(path.join(copy, 'runtime', 'main.ts'), 'two');
-      expect(hashSources(copy)).not.toBe(before);
-      fs.rmSync(copy, { recursive: true, force: true });
+      fs.writeFileSync(path.join(copy, 'README.md'), 'not in the image');
+      fs.mkdirSync(path.join(copy, 'dist', 'constructs'));
+      fs.writeFileSync(path.join(copy, 'dist', 'constructs', 'index.js'), 'not in the image');
+      expect(hashSources(copy)).toBe(before);
+      fs.cpSync(root, changed, { recursive: true });
+      fs.writeFileSync(path.join(changed, 'dist', 'runtime', 'cli', 'main.js'), 'two');
+      expect(hashSources(changed)).not.toBe(before);
+    } finally {
+      for (const dir of [root, copy, changed]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('fails with every missing image source and the fix when packageRoot holds no runtime', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'no-runtime-'));
+    try {
+      fs.mkdirSync(path.join(root, 'runtime'));
+      fs.writeFileSync(path.join(root, 'runtime', 'Dockerfile'), 'FROM node:20-bookworm-slim\n');
+      expect(() =>
+        synthStack((stack) => {
+          new S3BatchExport(stack, 'Export', {
+            stream: DEMO_STREAM,
+            network: DEMO_NETWORK,
+            image: ExporterImage.fromRuntimeSources({ packageRoot: root }),
+          });
+        }),
+      ).toThrow(
+        [
+          'Invalid BatchExporter props at "test/Export/Exporter" (1 problem):',
+          `  - image: "ExporterImage.fromRuntimeSources()" cannot be built from ${root}: it lacks ` +
+            `${IMAGE_SOURCES.filter((s) => s !== 'runtime/Dockerfile').join(', ')}. Fix: set packageRoot to the ` +
+            'installed package (node_modules/cdktf-batch-exporter), whose npm tarball ships them, or, in a clone ' +
+            'of the repository, run `npm run build` first; or use ExporterImage.fromRegistry.',
+        ].join('\n'),
+      );
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

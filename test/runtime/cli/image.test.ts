@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../../local/project-root';
 import { STOP_TIMEOUT_SECONDS } from '../../../constructs/exporter/batch-exporter';
+import { IMAGE_DOCKERFILE, IMAGE_SOURCES } from '../../../constructs/exporter/bundled-image';
+import { parseDockerfile } from '../../../local/docker/dockerfile';
 import {
   ENTRYPOINT,
   HEALTHCHECK_COMMAND,
@@ -10,31 +12,9 @@ import {
   SHUTDOWN_TIMEOUT_SECONDS,
 } from '../../../runtime/image';
 
-interface Instruction {
-  readonly keyword: string;
-  readonly argument: string;
-}
-
-/** Dockerfile instructions with continuation lines joined and comments dropped. */
-function instructions(text: string): Instruction[] {
-  const joined = text
-    .split('\n')
-    .filter((line) => !line.trimStart().startsWith('#'))
-    .join('\n')
-    .replace(/\\\n/g, ' ');
-  return joined
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .map((line) => {
-      const [keyword, ...rest] = line.split(/\s+/);
-      return { keyword: keyword.toUpperCase(), argument: rest.join(' ') };
-    });
-}
-
 describe('runtime/Dockerfile', () => {
   const root = projectRoot();
-  const all = instructions(fs.readFileSync(path.join(root, 'runtime', 'Dockerfile'), 'utf8'));
+  const all = parseDockerfile(fs.readFileSync(path.join(root, IMAGE_DOCKERFILE), 'utf8'));
   const lastFrom = all.map((i) => i.keyword).lastIndexOf('FROM');
   const finalStage = all.slice(lastFrom);
   const one = (keyword: string) => {
@@ -62,35 +42,37 @@ describe('runtime/Dockerfile', () => {
     expect(JSON.parse(json)).toEqual(HEALTHCHECK_COMMAND);
   });
 
-  test('is multi-stage, and the final stage installs production dependencies only and runs as a non-root user', () => {
-    expect(all.filter((i) => i.keyword === 'FROM').length).toBeGreaterThanOrEqual(2);
+  test("installs production dependencies only, from the runtime's own lockfile, and runs as a non-root user", () => {
     expect(one('WORKDIR')).toBe(IMAGE_WORKDIR);
     const user = one('USER');
     expect(user).not.toMatch(/^(root|0)(:|$)/);
     const installs = finalStage.filter((i) => i.keyword === 'RUN' && /\bnpm (ci|install)\b/.test(i.argument));
     expect(installs).toHaveLength(1);
-    expect(installs[0].argument).toContain('--omit=dev');
+    expect(installs[0].argument).toMatch(/^npm ci --omit=dev /);
+    const copies = finalStage.filter((i) => i.keyword === 'COPY');
+    expect(copies[0].argument).toBe('runtime/package.json runtime/npm-shrinkwrap.json ./');
+    expect(finalStage.indexOf(copies[0])).toBeLessThan(finalStage.indexOf(installs[0]));
     const userIndex = finalStage.findIndex((i) => i.keyword === 'USER');
     expect(finalStage.findIndex((i) => i.keyword === 'ENTRYPOINT')).toBeGreaterThan(userIndex);
   });
 
-  test('copies into the final stage what ENTRYPOINT and HEALTHCHECK_COMMAND run', () => {
-    const copied = finalStage.filter((i) => i.keyword === 'COPY').map((i) => i.argument);
-    // Both scripts live under dist/runtime, which the final stage copies from the build stage.
+  test('copies from the context exactly the image sources the tag hashes: the compiled runtime and its lockfile, no constructs or review', () => {
+    const sources = all
+      .filter((i) => i.keyword === 'COPY' && !i.argument.includes('--from'))
+      .flatMap((i) => i.argument.split(/\s+/).slice(0, -1));
+    expect([IMAGE_DOCKERFILE, ...sources].sort()).toEqual([...IMAGE_SOURCES].sort());
     for (const script of [ENTRYPOINT[1], HEALTHCHECK_COMMAND[1]])
       expect(script.startsWith('dist/runtime/')).toBe(true);
-    expect(copied).toContain('--from=build /app/dist/runtime ./dist/runtime');
+    expect(sources.join(' ')).not.toMatch(/constructs|review|package-lock|tsconfig/);
   });
 
-  test('builds the scripts it runs (npx tsc -p . made them), and the CLI is the package bin with a shebang', () => {
+  test('runs scripts the build made, and the CLI it starts has a shebang', () => {
     for (const script of [ENTRYPOINT[1], HEALTHCHECK_COMMAND[1]]) {
       expect(fs.existsSync(path.join(root, script))).toBe(true);
     }
     expect(fs.readFileSync(path.join(root, ENTRYPOINT[1]), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(
       true,
     );
-    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    expect(manifest.bin['batch-exporter']).toBe(ENTRYPOINT[1]);
   });
 
   test("gives up on a clean stop before the BatchExporter's ECS stopTimeout sends SIGKILL", () => {
