@@ -1,5 +1,5 @@
 /**
- * Runs guards as a cdktf Aspect: `Aspects.of(stack).add(new SinkWriterLeastPrivilege())`. The check runs on
+ * Runs guards for the guard-rail Aspects (`Aspects.of(stack).add(new SinkWriterLeastPrivilege())`). The check runs on
  * the stack's resolved Terraform JSON, so it guards every resource of the stack, also ones written with
  * provider classes directly, and reports each violation as an error annotation on the construct it is about:
  * `cdktf synth` (and `app.synth()`) then fails and prints `[construct path] message`.
@@ -13,11 +13,11 @@ import { IConstruct } from 'constructs';
 import { findingMessage, Guard, GuardFinding } from '../../review/guards';
 import { StackGraph } from '../../review/plan/graph';
 
-export abstract class GuardAspect implements IAspect {
+export class GuardRunner implements IAspect {
   private readonly stacks = new Set<TerraformStack>();
 
-  /** The guards this aspect applies. */
-  protected abstract readonly guards: readonly Guard[];
+  /** `guards`: the guards this aspect applies. */
+  public constructor(private readonly guards: readonly Guard[]) {}
 
   public visit(node: IConstruct): void {
     const stack = TerraformStack.of(node);

@@ -84,12 +84,11 @@ export const ABORT_INCOMPLETE_MULTIPART_RULE_ID = 'abort-incomplete-multipart-up
  * public-access-block flags, ACLs disabled (`BucketOwnerEnforced`), default encryption (SSE-S3 or the given
  * KMS key), a bucket policy denying requests without TLS, a lifecycle rule aborting incomplete multipart
  * uploads, and `forceDestroy` off. Each S3 setting is its own child resource that takes the bucket's id, so
- * Terraform orders it after the bucket by reference. Seed: "1. Create the bucket".
+ * Terraform orders it after the bucket by reference. This is the first step of setting up an S3 export.
  */
 export class ExportBucket extends Construct implements IExportBucket {
   /**
-   * A bucket this stack does not own, by name (seed: "you might already have a bucket and the
-   * credentials"). Creates no resource; nothing about the bucket changes.
+   * A bucket this stack does not own, by name (for when the bucket and its credentials already exist). Creates no resource; nothing about the bucket changes.
    */
   public static fromBucketName(
     scope: Construct,

@@ -39,7 +39,7 @@ export const SECRET_RECOVERY_WINDOW_DAYS = 7;
  */
 export const LOG_RETENTION_DAYS = 365;
 
-/** Default batch interval in seconds (the seed's `"interval": "60s"`). */
+/** Default batch interval in seconds: one object per consumer per minute. */
 export const EXPORT_INTERVAL_SECONDS = 60;
 
 /** Fargate task size: the runtime holds at most one batch per consumer in memory. */

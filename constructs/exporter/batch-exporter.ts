@@ -56,7 +56,7 @@ export interface IBatchExporter extends IConstruct {
 const NAMES_IN_STACK = new WeakMap<TerraformStack, Map<string, string>>();
 
 /**
- * The batch exporter (seed: "Create a batch exporter"): the runtime image as an ECS Fargate service with
+ * The batch exporter: the runtime image as an ECS Fargate service with
  * `consumers` tasks in one consumer group, configured through environment variables rendered by the
  * runtime's own `renderEnvironment` (the one source of truth for names and formats), the sink's credentials
  * injected from its secret through ECS `secrets` (never plain environment), a log group with retention,
@@ -98,7 +98,7 @@ export class BatchExporter extends Construct implements IBatchExporter {
     const interval = props.interval ?? EXPORT_INTERVAL_SECONDS;
     if (isKnown(interval) && interval < RECOMMENDED_MIN_INTERVAL_SECONDS) {
       Annotations.of(this).addWarning(
-        `interval ${interval}s is below the seed's minimum of ${RECOMMENDED_MIN_INTERVAL_SECONDS}s: each ` +
+        `interval ${interval}s is below the recommended minimum of ${RECOMMENDED_MIN_INTERVAL_SECONDS}s: each ` +
           `consumer writes one object per interval, so this makes many small objects (fine for a demo; use 60 ` +
           `or more in production)`,
       );
@@ -315,8 +315,8 @@ function checkNameUnused(
 }
 
 /**
- * The sink must still be part of the app when the exporter is synthesized (the seed: "Tearing down a sink
- * requires to first remove the batch exporter"). A sink removed from the tree (`node.tryRemoveChild`) while
+ * The sink must still be part of the app when the exporter is synthesized (a sink can only be torn down
+ * after the batch exporters that use it). A sink removed from the tree (`node.tryRemoveChild`) while
  * an exporter still uses it would leave dangling references in the Terraform JSON.
  */
 function sinkStillPresent(exporter: BatchExporter, sink: ISink): string[] {

@@ -49,7 +49,7 @@ export interface StreamAuth {
   readonly passwordSecretKmsKeyArn?: string;
 }
 
-/** The stream to export (seed: "Let's create an exporter on the `demo` stream"). */
+/** The stream to export, e.g. the `demo` stream. */
 export interface StreamProps {
   /** The stream's name, written into every object name, e.g. "demo". */
   readonly name: string;
@@ -80,7 +80,7 @@ export interface ExporterNetworkProps {
   readonly assignPublicIp?: boolean;
 }
 
-/** Props of a batch exporter (seed: "Create a batch exporter"). */
+/** Props of a batch exporter. */
 export interface BatchExporterProps {
   /** The stream to read. */
   readonly stream: StreamProps;
@@ -92,7 +92,7 @@ export interface BatchExporterProps {
   readonly network: ExporterNetworkProps;
   /**
    * The exporter's name; unique per stream.
-   * @default - `<sink name>-<stream name>` (the seed's "s3-demo")
+   * @default - `<sink name>-<stream name>` (e.g. "s3-demo" for the sink "s3" and the stream "demo")
    */
   readonly name?: string;
   /**
@@ -162,7 +162,7 @@ export interface BatchExporterProps {
   readonly tags?: Record<string, string>;
 }
 
-/** The seed's minimum interval; shorter ones work but make many small objects. */
+/** The recommended minimum interval; shorter ones work but make many small objects. */
 export const RECOMMENDED_MIN_INTERVAL_SECONDS = 30;
 /** The longest interval the construct accepts (one object per consumer per hour). */
 export const MAX_EXPORTER_INTERVAL_SECONDS = 3600;
@@ -312,7 +312,7 @@ export function validateExporterProps(path: string, props: BatchExporterProps): 
       'interval',
       interval,
       `is not a whole number of seconds from 1 to ${MAX_EXPORTER_INTERVAL_SECONDS}`,
-      "use e.g. 60 (the seed's default)",
+      'use e.g. 60 (the default)',
     );
   }
   const consumers = props.consumers;

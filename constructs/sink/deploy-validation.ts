@@ -37,8 +37,8 @@ export interface ValidationTarget {
 }
 
 /**
- * The seed's sink validation ("STRM Privacy validates the configuration by writing an empty JSONL file"),
- * at deploy time: a `terraform_data` resource whose local-exec provisioner runs the runtime's `validate`
+ * Validates the sink the way STRM Privacy's batch exporters do, by writing an empty JSONL object with its
+ * credentials, at deploy time: a `terraform_data` resource whose local-exec provisioner runs the runtime's `validate`
  * with the sink's credentials; `validate --retry-seconds` retries access denials while a fresh key
  * propagates. Replaced (so run again) when the
  * credentials change. The credentials reach the command only through its environment, as a reference to

@@ -30,11 +30,11 @@ export type SinkCredentials =
   | { readonly kind: 'task-role'; readonly policyJson: string };
 
 /**
- * A sink (seed: "Create a Sink"): a configuration item naming a bucket, the prefix its credentials may write
+ * A sink: a configuration item naming a bucket, the prefix its credentials may write
  * under, and those credentials. Batch exporters take this interface.
  */
 export interface ISink extends IConstruct {
-  /** The sink's name (seed: `strm create sink s3 ...` makes a sink named "s3"). */
+  /** The sink's name, e.g. "s3". */
   readonly sinkName: string;
   /** Where it writes: "s3" or "gcs" (seed: "we automatically set the type to S3 or Google Cloud Storage"). */
   readonly sinkType: SinkType;

@@ -1,6 +1,6 @@
 /**
  * The permissions this library grants beyond the writer's S3 policy, as named constants with the reason for
- * each (aws-cdk `perms.ts`). The writer's S3 policy itself (the seed's "minimal set of permissions") comes
+ * each (aws-cdk `perms.ts`). The writer's S3 policy itself (the minimal set of permissions) comes
  * from the one builder shared with the runtime's `policy` command: runtime/config/policy.ts.
  */
 
@@ -33,7 +33,7 @@ export const ECR_PULL_ACTIONS = [
 /** ECR login: this action has no resource-level scoping, so its statement must name "*". */
 export const ECR_AUTH_ACTIONS = ['ecr:GetAuthorizationToken'] as const;
 
-/** An Allow statement as the seed writes them: actions as a list, one resource as a string. */
+/** An Allow statement as AWS's policy examples write them: actions as a list, one resource as a string. */
 export interface AllowStatement {
   readonly Effect: 'Allow';
   readonly Action: readonly string[];
@@ -46,7 +46,7 @@ export interface AllowPolicyDocument {
   readonly Statement: readonly AllowStatement[];
 }
 
-/** An Allow statement; a single resource is written as a string, as in the seed. */
+/** An Allow statement; a single resource is written as a string. */
 export function allow(actions: readonly string[], resources: readonly string[]): AllowStatement {
   return {
     Effect: 'Allow',

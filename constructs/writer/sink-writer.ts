@@ -13,7 +13,7 @@ import { allow, AllowPolicyDocument, KMS_ACTIONS_FOR_PUT_OBJECT, policyDocument 
 /**
  * How the exporter proves who it is to S3.
  *
- * - `ACCESS_KEY`: an IAM user with an access key, stored in the sink's secret (the seed's way). Choose it
+ * - `ACCESS_KEY`: an IAM user with an access key, stored in the sink's secret (as STRM Privacy's S3 sinks take them). Choose it
  *   when the exporter runs outside this AWS account (another cloud, on premises, a partner's platform), or
  *   when the sink must be usable by anything that only takes an `s3.json`.
  * - `TASK_ROLE`: no user and no long-lived key; the same policy goes to the exporter's ECS task role and the
@@ -33,7 +33,7 @@ export interface ISinkWriter extends IConstruct {
   readonly prefix?: string;
   /** Access key or task role. */
   readonly mode: WriterMode;
-  /** The policy document (seed shape), as JSON text with Terraform references where needed. */
+  /** The least-privilege policy document, as JSON text with Terraform references where needed. */
   readonly policyJson: string;
   /** The access key (ACCESS_KEY mode only). */
   readonly accessKey?: IamAccessKey;
@@ -80,16 +80,16 @@ export interface SinkWriterProps {
   readonly tags?: Record<string, string>;
 }
 
-/** Name of the user's inline policy (the seed's `strm-bucket-write-access`). */
+/** Name of the user's inline policy. */
 export const WRITER_POLICY_NAME = 'batch-exporter-bucket-write-access';
 
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 const USER_PATH = /^\/([\x21-\x7e]{0,510}\/)?$/;
 
 /**
- * The least-privilege writer (seed: "2. Create the necessary credentials"): an IAM user on a path of its own
- * with no console login (no login profile is ever created), an inline policy that is exactly the seed's
- * (`s3:GetBucketLocation` on the bucket, `s3:PutObject` on `<bucket>/<prefix>/*.jsonl`, plus
+ * The least-privilege writer: an IAM user on a path of its own
+ * with no console login (no login profile is ever created), an inline policy with exactly the minimal set
+ * of permissions (`s3:GetBucketLocation` on the bucket, `s3:PutObject` on `<bucket>/<prefix>/*.jsonl`, plus
  * `kms:GenerateDataKey` on the bucket's key when it uses SSE-KMS) and an access key. In `TASK_ROLE` mode it
  * creates nothing and hands the same policy to the exporter's task role.
  */
@@ -142,7 +142,7 @@ export class SinkWriter extends Construct implements ISinkWriter {
 }
 
 /**
- * The seed's policy (from the builder shared with the runtime's `policy` command) for a bucket and optional
+ * The least-privilege policy (from the builder shared with the runtime's `policy` command) for a bucket and optional
  * prefix, plus the KMS action PutObject needs on the bucket's key when it has one. No prefix:
  * `<bucket>/*.jsonl` (never `//`, which S3 would not match).
  */

@@ -215,7 +215,7 @@ describe('BatchExporter', () => {
   test('warns about many small objects when the interval is below 30 seconds', () => {
     const out = synthExporter({ interval: 5 });
     expect(out.annotationsOf('warn').map((a) => a.message)).toEqual([
-      expect.stringContaining("interval 5s is below the seed's minimum of 30s"),
+      expect.stringContaining('interval 5s is below the recommended minimum of 30s'),
     ]);
     expect(synthExporter({ interval: 30 }).annotationsOf('warn')).toEqual([]);
   });

@@ -158,7 +158,7 @@ const CASES: Array<[string, (stack: TerraformStack) => unknown, string]> = [
   [
     'BatchExporter with an interval above an hour',
     exporter({ interval: 5000 }),
-    "interval: 5000 is not a whole number of seconds from 1 to 3600. Fix: use e.g. 60 (the seed's default).",
+    'interval: 5000 is not a whole number of seconds from 1 to 3600. Fix: use e.g. 60 (the default).',
   ],
   [
     'BatchExporter whose prefix and stream name leave no room for object keys',
@@ -257,7 +257,7 @@ describe('prop validation', () => {
     expect(errorOf(exporter({ interval: 0, consumers: 1000, pathPrefix: '/x' }))).toBe(
       [
         'Invalid BatchExporter props at "test/Exporter" (3 problems):',
-        "  - interval: 0 is not a whole number of seconds from 1 to 3600. Fix: use e.g. 60 (the seed's default).",
+        '  - interval: 0 is not a whole number of seconds from 1 to 3600. Fix: use e.g. 60 (the default).',
         '  - consumers: 1000 is not a whole number from 1 to 100. Fix: use at most one consumer per partition of the topic.',
         '  - pathPrefix: "/x" starts with "/". Fix: use a path like "events" or "exports/clicks": no leading or trailing "/", no "//", no "." or ".." segment, at most 900 characters; leave it unset to write to the bucket root.',
       ].join('\n'),
