@@ -31,7 +31,7 @@ export {
   NoPlaintextSecrets,
   SecureExportBuckets,
   SinkWriterLeastPrivilege,
-} from './aspects';
+} from './aspects/aspects';
 export { sinkFromCredentialsFile } from './sink/from-credentials-file';
 export type { SinkFromCredentialsFileProps } from './sink/from-credentials-file';
 export type { SinkSecretProps } from './sink/sink-secret';

@@ -8,7 +8,7 @@ import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member'
 import { Aspects, TerraformOutput, TerraformStack } from 'cdktf';
 
 import { gcsExportApp } from '../../examples/gcs-export/main';
-import { ExportGuardRails } from '../../constructs/aspects';
+import { ExportGuardRails } from '../../constructs/aspects/aspects';
 import { ALL_GUARDS } from '../../review/guards';
 import { ExportBucket } from '../../constructs/bucket/export-bucket';
 import { runReview } from '../../review/cli';

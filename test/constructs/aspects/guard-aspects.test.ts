@@ -10,7 +10,7 @@ import {
   NoPlaintextSecrets,
   SecureExportBuckets,
   SinkWriterLeastPrivilege,
-} from '../../../constructs/aspects';
+} from '../../../constructs/aspects/aspects';
 import { synthStack } from '../../support/synth';
 import { exporterTask, secureBucket, seedPolicy, writer } from './fixtures';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 
 import { Aspects, TerraformStack } from 'cdktf';
 
-import { ExportGuardRails } from '../../../constructs/aspects';
+import { ExportGuardRails } from '../../../constructs/aspects/aspects';
 import { S3BatchExport } from '../../../constructs/s3-batch-export';
 import { WriterMode } from '../../../constructs/writer/sink-writer';
 import { ExporterImage } from '../../../constructs/exporter/exporter-image';

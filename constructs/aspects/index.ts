@@ -1,6 +1,0 @@
-export {
-  ExportGuardRails,
-  NoPlaintextSecrets,
-  SecureExportBuckets,
-  SinkWriterLeastPrivilege,
-} from './aspects';
