@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 import directions from './scripts/import-directions.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '**/cdktf.out/**', '.cache/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'dist-cdktn/**', 'node_modules/**', '**/cdktf.out/**', '.cache/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -106,7 +106,7 @@ export class RuntimeSourcesImage extends ExporterImage {
       {
         problem: `cannot be built from ${root}: it lacks ${missing.join(', ')}`,
         fix:
-          'set packageRoot to the installed package (node_modules/cdktf-batch-exporter), whose npm tarball ships ' +
+          `set packageRoot to the installed package (node_modules/${packageName()}), whose npm tarball ships ` +
           'them, or, in a clone of the repository, run `npm run build` first; or use ExporterImage.fromRegistry',
       },
     ];
@@ -119,6 +119,11 @@ export class RuntimeSourcesImage extends ExporterImage {
 
 /** The names this package is published under: for cdktf, and built for CDK Terrain (cdktn). */
 const PACKAGE_NAMES = ['cdktf-batch-exporter', 'cdktn-batch-exporter'];
+
+/** This package's name: cdktf-batch-exporter, or cdktn-batch-exporter in its CDK Terrain build. */
+function packageName(): string {
+  return JSON.parse(fs.readFileSync(path.join(findPackageRoot(__dirname), 'package.json'), 'utf8')).name;
+}
 
 /** The nearest directory upwards holding this package's package.json. */
 export function findPackageRoot(from: string): string {

@@ -1,0 +1,81 @@
+// Builds the CDK Terrain edition of the package, `cdktn-batch-exporter`, from the compiled cdktf package
+// (run `npm run build` first): the same files, with the constructs' imports of `cdktf` and
+// `@cdktf/provider-aws/lib/...` rewritten to `cdktn` and `@cdktn/provider-aws/lib/...` (cdktn keeps cdktf's API
+// and import paths), and cdktn's peer dependencies. The runtime and the review import neither framework
+// (lint enforces it), so they ship unchanged and the image built from either package is the same.
+//   node scripts/build-cdktn.js [out dir]     (default: dist-cdktn), then `npm pack` in that folder
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+
+/** What a cdktn app provides (cdktn 0.24 requires constructs >=10.6.0 <10.8.0). */
+const CDKTN_PEERS = {
+  '@cdktn/provider-aws': '^25.7.0',
+  cdktn: '^0.24.0',
+  constructs: '>=10.6.0 <10.8.0',
+};
+
+const REWRITES = [
+  [/(["'])cdktf\1/g, '$1cdktn$1'],
+  [/(["'])@cdktf\/provider-aws\//g, '$1@cdktn/provider-aws/'],
+];
+const LEFT_OVER = /(["'])(cdktf|@cdktf\/[^"']*)\1/;
+
+function filesUnder(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+/** Writes the cdktn package into `out` and returns its manifest. */
+function buildCdktnPackage(out) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const missing = manifest.files.filter((entry) => !fs.existsSync(path.join(ROOT, entry)));
+  if (missing.length > 0) {
+    throw new Error(
+      `cannot build the cdktn package: ${missing.join(', ')} missing; run \`npm run build\` first`,
+    );
+  }
+  fs.rmSync(out, { recursive: true, force: true });
+  for (const entry of [...manifest.files, 'README.md']) {
+    fs.cpSync(path.join(ROOT, entry), path.join(out, entry), { recursive: true });
+  }
+  const leftOver = [];
+  for (const file of filesUnder(out).filter((f) => /\.(js|d\.ts)$/.test(f))) {
+    const text = fs.readFileSync(file, 'utf8');
+    const rewritten = REWRITES.reduce((t, [pattern, replacement]) => t.replace(pattern, replacement), text);
+    if (rewritten !== text) fs.writeFileSync(file, rewritten);
+    if (LEFT_OVER.test(rewritten)) leftOver.push(path.relative(out, file));
+  }
+  if (leftOver.length > 0) {
+    throw new Error(`cdktf imports left after the rewrite in ${leftOver.join(', ')}: extend REWRITES`);
+  }
+  const cdktn = {
+    name: 'cdktn-batch-exporter',
+    version: manifest.version,
+    description: manifest.description.replace('CDKTF constructs', 'CDK Terrain (cdktn) constructs'),
+    license: manifest.license,
+    main: manifest.main,
+    types: manifest.types,
+    exports: manifest.exports,
+    bin: manifest.bin,
+    engines: manifest.engines,
+    files: manifest.files,
+    dependencies: manifest.dependencies,
+    peerDependencies: CDKTN_PEERS,
+  };
+  fs.writeFileSync(path.join(out, 'package.json'), `${JSON.stringify(cdktn, null, 2)}\n`);
+  return cdktn;
+}
+
+if (require.main === module) {
+  const out = path.resolve(process.argv[2] ?? path.join(ROOT, 'dist-cdktn'));
+  buildCdktnPackage(out);
+  process.stdout.write(
+    `wrote the cdktn-batch-exporter package into ${path.relative(process.cwd(), out) || '.'}\n`,
+  );
+}
+
+module.exports = { CDKTN_PEERS, buildCdktnPackage };
