@@ -8,7 +8,7 @@ export type { ExistingBucketAttributes, ExportBucketProps, IExportBucket } from 
 export { SinkWriter, WriterMode } from './writer/sink-writer';
 export type { ISinkWriter, SinkWriterProps } from './writer/sink-writer';
 export { S3Sink } from './sink/s3-sink';
-export type { ISink, S3SinkProps, SinkCredentials } from './sink/s3-sink';
+export type { ISink, ISinkBucket, S3SinkProps, SinkCredentials } from './sink/s3-sink';
 export { SinkDeployValidation } from './sink/deploy-validation';
 export type { DeployValidationOptions, ValidationTarget } from './sink/deploy-validation';
 export { ExporterImage } from './exporter/exporter-image';
@@ -16,6 +16,7 @@ export type { BoundExporterImage, ImageProblem } from './exporter/exporter-image
 export type { RuntimeImageOptions } from './exporter/bundled-image';
 export type { AllowPolicyDocument, AllowStatement } from './writer/permissions';
 export type { DataLossPolicy, LogLevel, SaslMechanism } from '../runtime/config/types';
+export type { SinkType } from '../runtime/config/sink-credentials';
 export type {
   BatchExporterProps,
   ExporterNetworkProps,

@@ -22,6 +22,53 @@ const REWRITES = [
 ];
 const LEFT_OVER = /(["'])(cdktf|@cdktf\/[^"']*)\1/;
 
+/**
+ * Modules left out of the cdktn package: they use the Google provider, which CDK Terrain does not publish
+ * (the GCS constructs are cdktf-only until it does). Paths relative to dist/constructs, without extension.
+ */
+const CDKTF_ONLY = [
+  'gcs/gcs-export-bucket',
+  'gcs/gcs-sink-writer',
+  'gcs/gcs-sink',
+  'sink/from-credentials-file',
+];
+
+/** Drops the CDKTF_ONLY modules and their exports from the package index (index.js and index.d.ts). */
+function dropCdktfOnly(out) {
+  const constructs = path.join(out, 'dist', 'constructs');
+  for (const module of CDKTF_ONLY) {
+    for (const ext of ['.js', '.d.ts', '.js.map', '.d.ts.map'])
+      fs.rmSync(path.join(constructs, module + ext), { force: true });
+  }
+  const js = path.join(constructs, 'index.js');
+  const lines = fs.readFileSync(js, 'utf8').split('\n');
+  const dropped = new Set();
+  const names = [];
+  const kept = lines.filter((line) => {
+    const required = line.match(/^var (\w+) = require\("\.\/(.+)"\);$/);
+    if (required && CDKTF_ONLY.includes(required[2])) {
+      dropped.add(required[1]);
+      return false;
+    }
+    const defined = line.match(/^Object\.defineProperty\(exports, "(\w+)", .* return (\w+)\./);
+    if (defined && dropped.has(defined[2])) {
+      names.push(defined[1]);
+      return false;
+    }
+    return true;
+  });
+  const text = kept
+    .join('\n')
+    .replace(/exports\.(\w+) = /g, (all, name) => (names.includes(name) ? '' : all));
+  fs.writeFileSync(js, text);
+  const dts = path.join(constructs, 'index.d.ts');
+  const declarations = fs
+    .readFileSync(dts, 'utf8')
+    .split('\n')
+    .filter((line) => !CDKTF_ONLY.some((module) => line.includes(`from './${module}'`)));
+  fs.writeFileSync(dts, declarations.join('\n'));
+}
+
 function filesUnder(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
@@ -42,6 +89,7 @@ function buildCdktnPackage(out) {
   for (const entry of [...manifest.files, 'README.md']) {
     fs.cpSync(path.join(ROOT, entry), path.join(out, entry), { recursive: true });
   }
+  dropCdktfOnly(out);
   const leftOver = [];
   for (const file of filesUnder(out).filter((f) => /\.(js|d\.ts)$/.test(f))) {
     const text = fs.readFileSync(file, 'utf8');

@@ -28,7 +28,7 @@ export interface GcsSinkWriterProps {
   /** The bucket the writer may create objects in, and nothing else. */
   readonly bucket: IGcsExportBucket;
   /**
-   * The prefix it may write under (seed: `<optional-prefix>`); the grant's IAM condition pins it.
+   * The prefix it may write under (optional); the grant's IAM condition pins it.
    * @default - the bucket root (every `.jsonl` object of the bucket)
    */
   readonly prefix?: string;
@@ -51,13 +51,13 @@ export const GCS_WRITER_CONDITION_DESCRIPTION =
 const ACCOUNT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
 /**
- * The least-privilege GCS writer (runtime/config/gcs-policy.ts, the GCS counterpart of the seed's policy): a
+ * The least-privilege GCS writer (runtime/config/gcs-policy.ts, the GCS counterpart of the S3 writer's policy): a
  * service account (`ServiceAccount`), `roles/storage.objectCreator` on the bucket only (`Grant`, a
  * `google_storage_bucket_iam_member`), narrowed by an IAM condition to objects under the prefix ending in
  * `.jsonl`, and its key (`Key`). objectCreator holds `storage.objects.create` only: the writer can neither
  * read, list, overwrite nor delete. No project-level role is granted.
  *
- * Destroy order (the seed's teardown: credentials first): the key goes before the grant and the service
+ * Destroy order (credentials are revoked first): the key goes before the grant and the service
  * account, because it depends on the grant.
  */
 export class GcsSinkWriter extends Construct implements IGcsSinkWriter {

@@ -47,7 +47,7 @@ export interface GcsSinkProps extends SinkSecretProps {
 }
 
 /**
- * The GCS sink (seed: "we automatically set the type to S3 or Google Cloud Storage"): a Secrets Manager
+ * The GCS sink (the sink type follows from the credentials: S3 or Google Cloud Storage): a Secrets Manager
  * secret holding the service account key file, from a GcsSinkWriter (the key Terraform creates, decoded
  * by Terraform so its text never exists at synth time) or from an existing key file, and the deploy-time
  * validation. The exporter on ECS reads it as BATCH_EXPORTER_SINK_CREDENTIALS, and the runtime's detection

@@ -32,8 +32,8 @@ export interface SinkFromCredentialsFileProps extends SinkSecretProps {
 }
 
 /**
- * The seed's `strm create sink <name> <bucket> --credentials-file=<file>`: "based on the structure of the
- * credentials file, we automatically set the type to S3 or Google Cloud Storage". Reads the file at synth
+ * A sink from a credentials file, like STRM Privacy's `strm create sink <name> <bucket> --credentials-file=<file>`:
+ * the structure of the file decides whether it is an S3 or a Google Cloud Storage sink. Reads the file at synth
  * time with the runtime's detection and creates an S3Sink or a GcsSink at `scope/id`, with the bucket
  * referenced by name as `scope/<id>Bucket`.
  */

@@ -36,7 +36,7 @@ export type SinkCredentials =
 export interface ISink extends IConstruct {
   /** The sink's name, e.g. "s3". */
   readonly sinkName: string;
-  /** Where it writes: "s3" or "gcs" (seed: "we automatically set the type to S3 or Google Cloud Storage"). */
+  /** Where it writes: "s3" or "gcs", set from the credentials. */
   readonly sinkType: SinkType;
   /** The bucket it writes to. */
   readonly bucket: ISinkBucket;

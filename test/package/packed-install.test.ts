@@ -38,6 +38,17 @@ const CREDENTIALS = JSON.stringify({
   },
 });
 
+/** The machine's CA bundle and proxy settings, for the image build's `npm ci`. */
+const NETWORK_SETTINGS = Object.fromEntries(
+  Object.entries(process.env).filter(
+    (entry): entry is [string, string] =>
+      entry[1] !== undefined &&
+      /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|https?_proxy|no_proxy|npm_config_(cafile|noproxy|proxy|https_proxy))$/i.test(
+        entry[0],
+      ),
+  ),
+);
+
 /** The fenced block after `<!-- platform-repo: NAME -->` in README.md. */
 function readmeSnippet(name: string): string {
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -241,8 +252,9 @@ describe('the packed package in a platform repo', () => {
         context,
         dockerfile: build.build.dockerfile,
         into: path.join(scratch, `${framework}-image`),
-        // The image's own home: its `npm cache clean` empties this, not the machine's npm cache.
-        runEnvironment: { HOME: path.join(scratch, `${framework}-home`) },
+        // The image's own home: its `npm cache clean` empties this, not the machine's npm cache. The machine's
+        // trust store and proxy reach RUN as a build's network settings would.
+        runEnvironment: { ...NETWORK_SETTINGS, HOME: path.join(scratch, `${framework}-home`) },
       });
       const app = path.join(image.root, image.workdir);
       const nodeModules = path.join(app, 'node_modules');
