@@ -69,6 +69,23 @@ function dropCdktfOnly(out) {
   fs.writeFileSync(dts, declarations.join('\n'));
 }
 
+/** The paths (relative to `root`) a `files` entry names: itself, or the matches of a `*` in its last part. */
+function expand(root, entry) {
+  if (!entry.includes('*')) return fs.existsSync(path.join(root, entry)) ? [entry] : [];
+  const dir = path.dirname(entry);
+  if (!fs.existsSync(path.join(root, dir))) return [];
+  const pattern = new RegExp(
+    `^${path
+      .basename(entry)
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')}$`,
+  );
+  return fs
+    .readdirSync(path.join(root, dir))
+    .filter((name) => pattern.test(name))
+    .map((name) => path.join(dir, name));
+}
+
 function filesUnder(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
@@ -79,15 +96,22 @@ function filesUnder(dir) {
 /** Writes the cdktn package into `out` and returns its manifest. */
 function buildCdktnPackage(out) {
   const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  const missing = manifest.files.filter((entry) => !fs.existsSync(path.join(ROOT, entry)));
+  const included = manifest.files.filter((entry) => !entry.startsWith('!'));
+  const excluded = manifest.files.filter((entry) => entry.startsWith('!')).map((entry) => entry.slice(1));
+  const missing = included.filter((entry) => expand(ROOT, entry).length === 0);
   if (missing.length > 0) {
     throw new Error(
       `cannot build the cdktn package: ${missing.join(', ')} missing; run \`npm run build\` first`,
     );
   }
   fs.rmSync(out, { recursive: true, force: true });
-  for (const entry of [...manifest.files, 'README.md']) {
-    fs.cpSync(path.join(ROOT, entry), path.join(out, entry), { recursive: true });
+  for (const entry of [...included, 'README.md']) {
+    for (const file of expand(ROOT, entry)) {
+      fs.cpSync(path.join(ROOT, file), path.join(out, file), { recursive: true });
+    }
+  }
+  for (const entry of excluded) {
+    for (const file of expand(out, entry)) fs.rmSync(path.join(out, file), { recursive: true, force: true });
   }
   dropCdktfOnly(out);
   const leftOver = [];
