@@ -2,9 +2,9 @@
 /*
  * Checks what `npm test` and `npm run demo` need beyond npm packages: Java 17+ and Maven (the local Apache
  * Kafka broker, fetched from Maven Central), gcc and librdkafka's headers (the mock broker that one fault
- * scenario still needs), moto_server (local AWS), Go (to install the pinned fake-gcs-server, local GCS,
- * which it then installs into .cache/ once) and the pinned checkov (in .cache/checkov, unless
- * $BATCH_EXPORTER_CHECKOV names one). Installs the Debian packages itself when it runs as root with apt-get
+ * scenario still needs), moto_server (local AWS), Go (to install the pinned fake-gcs-server, local GCS, and
+ * to build the fast local S3 server of local/s3, each into .cache/ once) and the pinned checkov (in
+ * .cache/checkov, unless $BATCH_EXPORTER_CHECKOV names one). Installs the Debian packages itself when it runs as root with apt-get
  * available (as CI does), and checkov into its virtualenv; otherwise prints one line per missing piece saying
  * how to get it.
  */
@@ -50,7 +50,10 @@ function missing() {
   }
   // Not Debian's golang-go (1.19): the pinned fake-gcs-server's go.mod needs Go 1.26.
   if (!has('go', ['version'])) {
-    problems.push({ what: 'Go 1.26 or newer (to go install fake-gcs-server)', manual: 'https://go.dev/dl/' });
+    problems.push({
+      what: 'Go 1.26 or newer (to go install fake-gcs-server and build local/s3)',
+      manual: 'https://go.dev/dl/',
+    });
   }
   if (!has(python, ['-c', 'import moto.server, flask'])) {
     problems.push({ what: 'moto_server (Python moto with its server extra)', pip: '"moto[server]"' });
@@ -110,3 +113,5 @@ if (problems.length > 0) {
 
 // The local GCS server: `go install` of the pinned release into .cache/, once (the suites then just start it).
 require('../local/gcs/install.js').install();
+// The fast local S3 server (gofakes3 behind the project's Go main): `go build` into .cache/, once.
+require('../local/s3/install.js').install();

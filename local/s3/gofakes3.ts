@@ -1,0 +1,68 @@
+/**
+ * A fast S3-compatible server for throughput runs: the project's Go main over gofakes3's in-memory backend
+ * (local/s3/gofakes3, built with `go build` into .cache/ by local/s3/install.js), over plain HTTP on a free
+ * port on 127.0.0.1. Path-style, any credentials (signatures are not checked), `If-None-Match: *` answered
+ * with 412 when the key exists (checked and stored under one lock), the SDK's aws-chunked uploads decoded
+ * and their trailing checksum verified. moto (local/aws/moto.ts) stays the server of the IAM tests.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { AwsCredentials } from '../aws/moto';
+import { awaitServer, freePort, own, stopProcess } from '../process';
+import { projectRoot } from '../project-root';
+
+interface Installer {
+  install(): string;
+}
+
+function installer(): Installer {
+  // Plain JS shared with scripts/check-prerequisites.js, which runs before the build.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(projectRoot(), 'local', 's3', 'install.js')) as Installer;
+}
+
+export interface LocalS3 {
+  /** e.g. `http://127.0.0.1:40123`: the sink endpoint (path-style). */
+  readonly endpoint: string;
+  readonly region: string;
+  /** Any key is accepted; these are the ones to hand out. */
+  readonly credentials: AwsCredentials;
+  /** The server's process id, e.g. to read its CPU time from /proc. */
+  readonly pid: number;
+  /** An SDK client for this server (path-style, these credentials). */
+  s3(): S3Client;
+  createBucket(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const REGION = 'us-east-1';
+const CREDENTIALS: AwsCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Starts the server, building it first if needed. */
+export async function startGofakes3(): Promise<LocalS3> {
+  const binary = installer().install();
+  const port = await freePort();
+  const child = own(
+    spawn(binary, ['-host', '127.0.0.1', '-port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] }),
+  );
+  await awaitServer(child, port, 's3-server (local/s3/gofakes3)');
+  const endpoint = `http://127.0.0.1:${port}`;
+  const s3 = () => new S3Client({ endpoint, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
+  return {
+    endpoint,
+    region: REGION,
+    credentials: CREDENTIALS,
+    pid: child.pid!,
+    s3,
+    createBucket: async (name) => {
+      const client = s3();
+      try {
+        await client.send(new CreateBucketCommand({ Bucket: name }));
+      } finally {
+        client.destroy();
+      }
+    },
+    stop: () => stopProcess(child),
+  };
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/*
+ * Builds the project's fast local S3 server (local/s3/gofakes3: a small Go main over gofakes3's in-memory
+ * backend, pinned by its go.mod and go.sum) with `go build` into .cache/s3-server-<hash of the sources>/,
+ * unless it is there; the modules come from the Go module proxy. Used by scripts/check-prerequisites.js (so
+ * `npm test` builds it once, before any suite) and by the launcher (local/s3/gofakes3.ts) on first use.
+ * Prints the binary's path.
+ */
+'use strict';
+const { execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..', '..');
+const source = path.join(__dirname, 'gofakes3');
+
+/** go.mod, go.sum and the Go files: a change to any of them builds a new binary. */
+function sourceHash() {
+  const hash = crypto.createHash('sha256');
+  for (const name of fs.readdirSync(source).sort()) {
+    if (!/^(go\.mod|go\.sum|[^/]+\.go)$/.test(name)) continue;
+    hash
+      .update(name)
+      .update('\0')
+      .update(fs.readFileSync(path.join(source, name)))
+      .update('\0');
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+function binaryPath() {
+  return path.join(root, '.cache', `s3-server-${sourceHash()}`, 's3-server');
+}
+
+function install() {
+  const binary = binaryPath();
+  if (fs.existsSync(binary)) return binary;
+  const partial = `${path.dirname(binary)}.${process.pid}`;
+  fs.mkdirSync(partial, { recursive: true });
+  try {
+    execFileSync('go', ['build', '-trimpath', '-o', path.join(partial, 's3-server'), '.'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, GOFLAGS: '-mod=readonly' },
+      cwd: source,
+    });
+  } catch (error) {
+    fs.rmSync(partial, { recursive: true, force: true });
+    const stderr = error.stderr ? error.stderr.toString().trim() : String(error);
+    throw new Error(
+      `cannot build the local S3 server (local/s3/gofakes3) with go build: ${stderr}\n` +
+        'Install Go 1.26 or newer (https://go.dev/dl/) and make the Go module proxy reachable.',
+    );
+  }
+  try {
+    fs.renameSync(partial, path.dirname(binary));
+  } catch (error) {
+    // Another process built it at the same time: keep theirs.
+    fs.rmSync(partial, { recursive: true, force: true });
+    if (!fs.existsSync(binary)) throw error;
+  }
+  return binary;
+}
+
+module.exports = { install, binaryPath };
+
+if (require.main === module) process.stdout.write(`${install()}\n`);
