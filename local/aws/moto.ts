@@ -30,6 +30,8 @@ export interface LocalAws {
   readonly endpoint: string;
   readonly region: string;
   readonly enforceIam: boolean;
+  /** The moto_server process id, e.g. to read its CPU time from /proc. */
+  readonly pid: number;
   /** Credentials allowed to do everything (in enforced mode: a user with an `*` policy). */
   readonly adminCredentials: AwsCredentials;
   s3(credentials?: AwsCredentials): S3Client;
@@ -88,6 +90,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<LocalAws> {
     endpoint,
     region: REGION,
     enforceIam,
+    pid: child.pid!,
     adminCredentials,
     s3: (credentials = adminCredentials) =>
       new S3Client({ ...clientConfig(credentials), forcePathStyle: true }),
