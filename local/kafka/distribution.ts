@@ -33,10 +33,6 @@ export function kafkaVersion(): string {
   return match[1].trim();
 }
 
-function javaBinary(): string {
-  return process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-}
-
 /**
  * Returns the Kafka distribution, fetching its jars with Maven the first time (about 45 MB). Concurrent
  * callers (jest workers) wait for one fetch; the jars appear in the cache all at once or not at all.
@@ -46,13 +42,10 @@ export function kafkaDistribution(): KafkaDistribution {
   const version = kafkaVersion();
   const hash = createHash('sha256').update(fs.readFileSync(pomPath)).digest('hex').slice(0, 12);
   const cacheDir = path.join(projectRoot(), '.cache', `kafka-${version}-${hash}`);
-  const libs = path.join(cacheDir, 'libs');
-  if (!fs.existsSync(libs)) withLock(`${cacheDir}.lock`, () => fetchJars(pomPath, libs));
-  const jars = fs
-    .readdirSync(libs)
-    .filter((name) => name.endsWith('.jar'))
-    .sort()
-    .map((name) => path.join(libs, name));
+  const jars = mavenJars(pomPath, cacheDir, {
+    what: 'the local Apache Kafka broker',
+    alternative: ' (or set KAFKA_BOOTSTRAP=host:port to run against a broker of your own)',
+  });
   return {
     version,
     java: javaBinary(),
@@ -62,7 +55,35 @@ export function kafkaDistribution(): KafkaDistribution {
   };
 }
 
-function fetchJars(pomPath: string, libs: string): void {
+/** Who needs the jars of a pom, for the messages when Java or Maven is missing. */
+export interface MavenJarsPurpose {
+  /** e.g. `the local Apache Kafka broker`. */
+  readonly what: string;
+  /** Appended to the install hint, e.g. a way to do without. @default - none */
+  readonly alternative?: string;
+}
+
+/**
+ * The runtime jars of `pomPath` (sorted paths), fetched once with `mvn dependency:copy-dependencies` into
+ * `<cacheDir>/libs` and used offline from then on. Concurrent callers (jest workers) wait for one fetch; the
+ * jars appear in the cache all at once or not at all.
+ */
+export function mavenJars(pomPath: string, cacheDir: string, purpose: MavenJarsPurpose): string[] {
+  const libs = path.join(cacheDir, 'libs');
+  if (!fs.existsSync(libs)) withLock(`${cacheDir}.lock`, () => fetchJars(pomPath, libs, purpose));
+  return fs
+    .readdirSync(libs)
+    .filter((name) => name.endsWith('.jar'))
+    .sort()
+    .map((name) => path.join(libs, name));
+}
+
+/** The `java` binary: `$JAVA_HOME/bin/java` when JAVA_HOME is set, else `java` on PATH. */
+export function javaBinary(): string {
+  return process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+}
+
+function fetchJars(pomPath: string, libs: string, purpose: MavenJarsPurpose): void {
   if (fs.existsSync(libs)) return; // another process fetched them while this one waited for the lock
   const missing = [
     spawnSync(javaBinary(), ['-version'], { stdio: 'ignore' }).status === 0
@@ -72,9 +93,8 @@ function fetchJars(pomPath: string, libs: string): void {
   ].filter((what): what is string => what !== undefined);
   if (missing.length > 0) {
     throw new Error(
-      `the local Apache Kafka broker needs ${missing.join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not on PATH. ` +
-        'Install them with: apt-get install -y openjdk-17-jre-headless maven ' +
-        '(or set KAFKA_BOOTSTRAP=host:port to run against a broker of your own)',
+      `${purpose.what} needs ${missing.join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not on PATH. ` +
+        `Install them with: apt-get install -y openjdk-17-jre-headless maven${purpose.alternative ?? ''}`,
     );
   }
   const partial = `${libs}.${process.pid}`;
@@ -98,7 +118,7 @@ function fetchJars(pomPath: string, libs: string): void {
     const output = error as { stdout?: Buffer; stderr?: Buffer };
     const detail = `${output.stdout?.toString() ?? ''}${output.stderr?.toString() ?? String(error)}`;
     throw new Error(
-      `cannot fetch the Apache Kafka jars with Maven (${pomPath}): ${detail.trim().slice(-2000)}\n` +
+      `cannot fetch the jars of ${purpose.what} with Maven (${pomPath}): ${detail.trim().slice(-2000)}\n` +
         'Maven needs to reach Maven Central once; after that the jars are used from .cache/ offline.',
     );
   }

@@ -28,6 +28,8 @@ export interface LocalS3 {
   readonly region: string;
   /** Any key is accepted; these are the ones to hand out. */
   readonly credentials: AwsCredentials;
+  /** `http://localhost:<port>`, served virtual-hosted-style when started with `virtualHosts`. */
+  readonly virtualHostEndpoint?: string;
   /** The server's process id, e.g. to read its CPU time from /proc. */
   readonly pid: number;
   /** An SDK client for this server (path-style, these credentials). */
@@ -36,16 +38,31 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
+export interface Gofakes3Options {
+  /**
+   * Also serve virtual-hosted-style requests for `<bucket>.localhost:<port>`, for clients that cannot use
+   * path-style (e.g. Camel 3's S3 component): they reach it with the server as their HTTP proxy and
+   * `http://localhost:<port>` as the endpoint (`virtualHostEndpoint`).
+   * @default false
+   */
+  readonly virtualHosts?: boolean;
+}
+
 const REGION = 'us-east-1';
 const CREDENTIALS: AwsCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** Starts the server, building it first if needed. */
-export async function startGofakes3(): Promise<LocalS3> {
+export async function startGofakes3(options: Gofakes3Options = {}): Promise<LocalS3> {
   const binary = installer().install();
   const port = await freePort();
-  const child = own(
-    spawn(binary, ['-host', '127.0.0.1', '-port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] }),
-  );
+  const args = [
+    '-host',
+    '127.0.0.1',
+    '-port',
+    String(port),
+    ...(options.virtualHosts ? ['-virtual-hosts'] : []),
+  ];
+  const child = own(spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
   await awaitServer(child, port, 's3-server (local/s3/gofakes3)');
   const endpoint = `http://127.0.0.1:${port}`;
   const s3 = () => new S3Client({ endpoint, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
@@ -53,6 +70,7 @@ export async function startGofakes3(): Promise<LocalS3> {
     endpoint,
     region: REGION,
     credentials: CREDENTIALS,
+    ...(options.virtualHosts ? { virtualHostEndpoint: `http://localhost:${port}` } : {}),
     pid: child.pid!,
     s3,
     createBucket: async (name) => {

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LocalS3, startGofakes3 } from '../../local/s3/gofakes3';
@@ -16,7 +17,7 @@ describe('gofakes3 S3 server (local/s3)', () => {
   const bucket = 'fast-local';
 
   beforeAll(async () => {
-    s3 = await startGofakes3();
+    s3 = await startGofakes3({ virtualHosts: true });
     await s3.createBucket(bucket);
     client = s3.s3();
   }, 300_000);
@@ -86,6 +87,31 @@ describe('gofakes3 S3 server (local/s3)', () => {
     const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'events/streamed.jsonl' }));
     expect(answer.ContentEncoding).toBeUndefined();
     expect(Buffer.from(await answer.Body!.transformToByteArray()).equals(body)).toBe(true);
+  });
+
+  test('serves <bucket>.localhost:<port> virtual-hosted-style to a client that uses it as its HTTP proxy', async () => {
+    const { port } = new URL(s3.endpoint);
+    expect(s3.virtualHostEndpoint).toBe(`http://localhost:${port}`);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'PUT',
+          // The proxy form: the absolute URI of the virtual host.
+          path: `http://${bucket}.localhost:${port}/events/virtual.jsonl`,
+          headers: { host: `${bucket}.localhost:${port}`, 'content-length': 8 },
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode);
+        },
+      );
+      request.on('error', reject);
+      request.end('{"v":1}\n');
+    });
+    expect(status).toBe(200);
+    expect(await read('events/virtual.jsonl')).toBe('{"v":1}\n');
   });
 
   test('refuses an aws-chunked upload whose trailing checksum does not match, storing nothing', async () => {

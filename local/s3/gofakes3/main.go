@@ -4,7 +4,7 @@
 // atomically (the backend checks and stores under one lock), and decodes the SDK's unsigned aws-chunked
 // bodies with a trailing checksum (aws_chunked.go), which gofakes3 does not.
 //
-// Usage: s3-server -port 9000 [-bucket name]...
+// Usage: s3-server -port 9000 [-bucket name]... [-virtual-hosts]
 package main
 
 import (
@@ -39,6 +39,8 @@ func run(args []string) error {
 	port := flags.Int("port", 0, "TCP port to listen on (required)")
 	var buckets bucketList
 	flags.Var(&buckets, "bucket", "a bucket to create at start (repeatable)")
+	virtualHosts := flags.Bool("virtual-hosts", false, "also serve virtual-hosted-style requests for "+
+		"<bucket>.localhost:<port>, for clients that cannot use path-style and reach the server as their HTTP proxy")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -51,10 +53,15 @@ func run(args []string) error {
 			return fmt.Errorf("cannot create bucket %q: %w", name, err)
 		}
 	}
-	faker := gofakes3.New(backend,
+	options := []gofakes3.Option{
 		gofakes3.WithoutVersioning(),
 		gofakes3.WithLogger(gofakes3.GlobalLog(gofakes3.LogErr)),
-	)
+	}
+	if *virtualHosts {
+		// Other hosts (127.0.0.1:<port>) stay path-style.
+		options = append(options, gofakes3.WithHostBucketBase(fmt.Sprintf("localhost:%d", *port)))
+	}
+	faker := gofakes3.New(backend, options...)
 	listener, err := net.Listen("tcp", net.JoinHostPort(*host, fmt.Sprint(*port)))
 	if err != nil {
 		return err
