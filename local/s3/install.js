@@ -41,7 +41,8 @@ function install() {
   try {
     execFileSync('go', ['build', '-trimpath', '-o', path.join(partial, 's3-server'), '.'], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, GOFLAGS: '-mod=readonly' },
+      // No VCS stamp: the binary must not depend on the checkout's git state.
+      env: { ...process.env, GOFLAGS: '-mod=readonly -buildvcs=false' },
       cwd: source,
     });
   } catch (error) {
