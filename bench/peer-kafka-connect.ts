@@ -17,7 +17,7 @@
  *   node dist/bench/peer-kafka-connect.js [--partitions N] [--events-per-partition N] [--aggregation-size N]
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,7 +46,10 @@ export interface KafkaConnectPeerSpec {
     readonly bucket: string;
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   };
-  /** Key prefix of the peer's objects. @default 'kafka-connect' */
+  /**
+   * Key prefix of the peer's objects: a run counts only what is under it, so it must be new for each run.
+   * @default - `kafka-connect/<connector name>`
+   */
   readonly prefix?: string;
   /** Records per object (camel.aggregation.size). @default 1000 */
   readonly aggregationSize?: number;
@@ -75,12 +78,9 @@ export interface KafkaConnectPeerMeasurement {
   readonly stored: StoredObjects;
 }
 
-const CONNECTOR_NAME = 'bench-peer-s3';
 // Camel's StringAggregator appends by copying the whole aggregate (quadratic in records per object): 1000
 // records (~465 KB) ran faster than 5000 (1,742 vs 3,180 events/s, 40,000 events, same machine).
 const DEFAULT_AGGREGATION_SIZE = 1000;
-/** Kafka Connect names a sink connector's consumer group `connect-<connector name>`. */
-const GROUP_ID = `connect-${CONNECTOR_NAME}`;
 const ASSIGNED = 'Adding newly assigned partitions';
 
 function peerDir(): string {
@@ -137,7 +137,11 @@ function connectorUri(spec: KafkaConnectPeerSpec, prefix: string): string {
 
 /** Runs the peer on the topic until everything is committed and stored; throws if it stored less. */
 export async function runKafkaConnectPeer(spec: KafkaConnectPeerSpec): Promise<KafkaConnectPeerMeasurement> {
-  const prefix = spec.prefix ?? 'kafka-connect';
+  // A new connector, so a new consumer group (Kafka Connect names it `connect-<connector name>`) for each run:
+  // a group that already committed the topic's end would make the run look done at once.
+  const connectorName = `bench-peer-s3-${randomUUID().slice(0, 8)}`;
+  const groupId = `connect-${connectorName}`;
+  const prefix = spec.prefix ?? `kafka-connect/${connectorName}`;
   const { version, classPath } = kafkaConnectClassPath();
   const workDir = spec.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'peer-kafka-connect-'));
   fs.mkdirSync(workDir, { recursive: true });
@@ -159,7 +163,7 @@ export async function runKafkaConnectPeer(spec: KafkaConnectPeerSpec): Promise<K
   fs.writeFileSync(
     connector,
     properties({
-      name: CONNECTOR_NAME,
+      name: connectorName,
       'connector.class': 'org.apache.camel.kafkaconnector.CamelSinkConnector',
       'tasks.max': 1,
       topics: spec.topic,
@@ -211,9 +215,8 @@ export async function runKafkaConnectPeer(spec: KafkaConnectPeerSpec): Promise<K
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) throw failure('exited before it was done');
       if (Date.now() > deadline) throw failure(`was not done within ${spec.timeoutMs ?? 600_000} ms`);
-      const { done } = await progress.partitionsDone(GROUP_ID);
       // Objects are values joined by newlines: all stored when the sizes add up to that.
-      if (done === progress.partitions) {
+      if (assignedAt !== undefined && (await committedAll(progress, groupId))) {
         const listed = await listedBytes(s3, spec.s3.bucket, prefix);
         if (listed.bytes >= wantBytes(listed.objects)) break;
       }
@@ -247,6 +250,16 @@ export async function runKafkaConnectPeer(spec: KafkaConnectPeerSpec): Promise<K
     log.end();
     s3.destroy();
     await progress.close();
+  }
+}
+
+/** Whether the group committed every partition's end; false on a retriable error (e.g. the coordinator moved). */
+async function committedAll(progress: GroupProgress, groupId: string): Promise<boolean> {
+  try {
+    return (await progress.partitionsDone(groupId)).done === progress.partitions;
+  } catch (error) {
+    if ((error as { retriable?: boolean }).retriable) return false;
+    throw error;
   }
 }
 
