@@ -1,9 +1,11 @@
 /**
  * The exporter end to end, as users run it: one or more real processes started with the image's exact
- * command (`node dist/runtime/cli/main.js run`) and environment (IMAGE_ENVIRONMENT), configured only by BATCH_EXPORTER_* variables, reading the
- * topic from the beginning (includeExistingEvents) into moto. The clock runs from the first process being
- * ready (/healthz) until the group's committed offsets reach every partition's high watermark; what is in
- * the bucket is checked after the clock stopped.
+ * command (`node dist/runtime/cli/main.js run`) and environment (IMAGE_ENVIRONMENT), configured only by
+ * BATCH_EXPORTER_* variables, reading a preloaded topic from the beginning (includeExistingEvents) into the
+ * bench's S3 side. The steady-state clock runs from the first process's first assignment (its
+ * `assignment ready` log line) until the group's committed offsets reach every partition's high watermark;
+ * start-up (spawn -> group joined -> first object stored) is reported beside it; what is in the bucket is
+ * checked after the clock stopped.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,7 +15,7 @@ import { ENTRYPOINT, IMAGE_ENVIRONMENT } from '../runtime/image';
 import { FlushLatency, histogramQuantileSeconds, intervalLatenciesMs, summarizeLatencies } from './latency';
 import { GroupProgress } from './offsets';
 import { PreloadedTopic } from './preload';
-import { PutRecorder } from './put-recorder';
+import { PutRecorder, StoredPut } from './put-recorder';
 import { cpuSeconds, peakRssMb, perGigabyte } from './proc-status';
 import { StoredObjects, readStoredObjects } from './stored-objects';
 import { Throughput, round, throughput } from './throughput';
@@ -44,7 +46,7 @@ export interface ExporterEnvironment {
   readonly projectRoot: string;
   readonly brokers: readonly string[];
   readonly s3: S3Client;
-  /** The exporter's sink endpoint: moto behind the bench's PUT recorder. */
+  /** The exporter's sink endpoint: the bench's S3 side behind its PUT recorder. */
   readonly recorder: PutRecorder;
   readonly bucket: string;
   /** `aws iam create-access-key` JSON of the writer user. */
@@ -61,6 +63,16 @@ export interface ExporterProcessReport {
   readonly readySeconds: number;
 }
 
+/** Start-up of a run's first process, in seconds from its spawn (epoch clocks: the log's and the recorder's). */
+export interface StartupTimes {
+  /** Spawn -> the exporter's `starting batch exporter` log line (Node, modules, configuration). */
+  readonly processStartedSeconds: number | null;
+  /** Spawn -> `assignment ready`: group joined, partitions assigned, positions resolved. */
+  readonly groupJoinedSeconds: number | null;
+  /** Spawn -> the first data object answered 200 by the S3 side (the validation object not counted). */
+  readonly firstObjectStoredSeconds: number | null;
+}
+
 export interface ExporterMeasurement extends Throughput {
   readonly tool: 'exporter';
   readonly label: string;
@@ -71,13 +83,21 @@ export interface ExporterMeasurement extends Throughput {
   readonly maxObjectBytes: number;
   readonly client: 'kafkajs' | 'native';
   /**
-   * CPU seconds (user + system, /proc) of every process from spawn to the last commit (start-up included,
-   * shutdown not), and per GB of record values.
+   * CPU seconds (user + system, /proc) of every process from the first assignment to the last commit, and
+   * per GB of record values: the steady state, start-up not included.
    */
   readonly cpuSeconds: number;
   readonly cpuSecondsPerGb: number;
+  /** The same from spawn to the last commit (start-up included, shutdown not), as earlier runs reported it. */
+  readonly cpuSecondsIncludingStartup: number;
+  readonly cpuSecondsPerGbIncludingStartup: number;
   /** From spawning the processes to the last commit (start-up and group join included). */
   readonly wallSeconds: number;
+  /** Events/s from spawn to the last commit. */
+  readonly eventsPerSecondIncludingStartup: number;
+  /** Events/s from the first /healthz 200 to the last commit: the definition of runs before the steady-state bench. */
+  readonly eventsPerSecondFromReady: number;
+  readonly startup: StartupTimes;
   /** Highest VmHWM of any of the run's processes. */
   readonly peakRssMb: number;
   readonly processes: readonly ExporterProcessReport[];
@@ -95,37 +115,109 @@ interface RunningProcess {
   readonly port: number;
   readonly logFile: string;
   readonly exited: Promise<number | null>;
+  /** Date.now() at spawn. */
+  readonly spawnedAt: number;
   readySeconds?: number;
+  /** CPU seconds when /healthz first answered 200 (right after `assignment ready`). */
+  cpuAtReady?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function runExporter(
+/** Running exporter processes of one group, ready (every process answered /healthz 200). */
+export interface ExporterGroup {
+  readonly groupId: string;
+  readonly prefix: string;
+  readonly processes: readonly RunningProcess[];
+  /** Date.now() when the first process was spawned. */
+  readonly spawnedAt: number;
+  /** Date.now() when the first process answered /healthz 200. */
+  readonly firstReadyAt: number;
+  /** Throws (with the log's tail) when a process has exited. */
+  checkAlive(what: string): void;
+  /** Peak RSS (MiB, highest of the processes) and summed CPU seconds now. */
+  usage(): {
+    readonly peakRssMb: number;
+    readonly cpuSeconds: number;
+    readonly peaks: (number | undefined)[];
+  };
+  /** SIGTERM every process; resolves with the exit codes. */
+  stop(): Promise<(number | null)[]>;
+}
+
+/** Spawns `spec.consumers` exporter processes in one new group and waits until every one is ready. */
+export async function startExporterGroup(
   env: ExporterEnvironment,
   spec: ExporterRunSpec,
-): Promise<ExporterMeasurement> {
+): Promise<ExporterGroup> {
   const groupId = `bench-${spec.label}-${Date.now()}`;
   const prefix = `runs/${spec.label}`;
-  const progress = await GroupProgress.open(env.brokers, spec.topic.topic);
-  const spawned = performance.now();
+  const spawnedAt = Date.now();
   const processes: RunningProcess[] = [];
+  const group: ExporterGroup = {
+    groupId,
+    prefix,
+    processes,
+    spawnedAt,
+    firstReadyAt: Number.NaN,
+    checkAlive: (what) => {
+      const dead = processes.find(hasExited);
+      if (dead) throw failure(dead, `exited with ${dead.child.exitCode ?? dead.child.signalCode} (${what})`);
+    },
+    usage: () => {
+      const peaks = processes.map((p) => (p.child.pid ? peakRssMb(p.child.pid) : undefined));
+      const cpu = processes.reduce((sum, p) => sum + (p.child.pid ? (cpuSeconds(p.child.pid) ?? 0) : 0), 0);
+      return { peakRssMb: Math.max(...peaks.map((p) => p ?? 0)), cpuSeconds: cpu, peaks };
+    },
+    stop: () => Promise.all(processes.map((p) => stop(p))),
+  };
   try {
     for (let i = 0; i < spec.consumers; i++) {
       processes.push(await startProcess(env, spec, groupId, prefix, i));
     }
-    const firstReady = await waitForReady(processes, spawned, env.timeoutSeconds);
-    const finished = await waitForCommits(progress, groupId, processes, env.timeoutSeconds, spec);
-    const peaks = processes.map((p) => (p.child.pid ? peakRssMb(p.child.pid) : undefined));
-    const cpu = processes.reduce((sum, p) => sum + (p.child.pid ? (cpuSeconds(p.child.pid) ?? 0) : 0), 0);
+    const firstReadyAt = await waitForReady(processes, env.timeoutSeconds);
+    return { ...group, firstReadyAt };
+  } catch (error) {
+    await group.stop();
+    throw error;
+  }
+}
+
+/**
+ * Drains the preloaded topic: starts the group, waits until its committed offsets equal the high
+ * watermarks, then stops it and reads the bucket back.
+ */
+export async function runExporter(
+  env: ExporterEnvironment,
+  spec: ExporterRunSpec,
+): Promise<ExporterMeasurement> {
+  const progress = await GroupProgress.open(env.brokers, spec.topic.topic);
+  let group: ExporterGroup | undefined;
+  try {
+    group = await startExporterGroup(env, spec);
+    const running = group;
+    const finishedAt = await waitForCommits(progress, running, env.timeoutSeconds, spec);
+    const { peakRssMb: peak, cpuSeconds: cpuAtEnd, peaks } = running.usage();
+    const cpuAtReady = running.processes.reduce((sum, p) => sum + (p.cpuAtReady ?? 0), 0);
     const metrics = await Promise.all(
-      processes.map((p, i) => snapshotMetrics(p, path.join(env.rawDir, `${spec.label}-${i}.metrics.txt`))),
+      running.processes.map((p, i) =>
+        snapshotMetrics(p, path.join(env.rawDir, `${spec.label}-${i}.metrics.txt`)),
+      ),
     );
     // Shutdown (flush, commit, leave the group) is not timed; the bucket is read meanwhile.
-    const exiting = Promise.all(processes.map((p) => stop(p)));
-    const stored = await readStoredObjects(env.s3, env.bucket, prefix);
+    const exiting = running.stop();
+    const stored = await readStoredObjects(env.s3, env.bucket, running.prefix);
     const exitCodes = await exiting;
-    const latencies = intervalLatenciesMs(env.recorder.putsUnder(`${prefix}/`), prefix, spec.intervalSeconds);
-    const seconds = (finished - firstReady) / 1000;
+    const puts = env.recorder.putsUnder(`${running.prefix}/`);
+    const latencies = intervalLatenciesMs(puts, running.prefix, spec.intervalSeconds);
+    const logs = running.processes.map((p) => logTimes(p.logFile));
+    const assignedAt = Math.min(...logs.map((l) => l.assignedAt ?? Number.POSITIVE_INFINITY));
+    // The clock starts at the first assignment the log shows; /healthz answers right after it.
+    const startedAt = Number.isFinite(assignedAt) ? assignedAt : running.firstReadyAt;
+    const firstStored = firstDataPut(puts, running.prefix);
+    const sinceSpawn = (at: number | undefined) =>
+      at === undefined ? null : round((at - running.spawnedAt) / 1000, 3);
+    const events = spec.topic.events;
     return {
       tool: 'exporter',
       label: spec.label,
@@ -135,12 +227,21 @@ export async function runExporter(
       intervalSeconds: spec.intervalSeconds,
       maxObjectBytes: spec.maxObjectBytes,
       client: spec.client ?? 'kafkajs',
-      cpuSeconds: round(cpu, 2),
-      cpuSecondsPerGb: perGigabyte(cpu, spec.topic.valueBytes),
-      ...throughput(spec.topic, spec.topic.events, seconds),
-      wallSeconds: round((finished - spawned) / 1000, 3),
-      peakRssMb: round(Math.max(...peaks.map((p) => p ?? 0)), 1),
-      processes: processes.map((p, i) => ({
+      ...throughput(spec.topic, events, (finishedAt - startedAt) / 1000),
+      cpuSeconds: round(cpuAtEnd - cpuAtReady, 2),
+      cpuSecondsPerGb: perGigabyte(cpuAtEnd - cpuAtReady, spec.topic.valueBytes),
+      cpuSecondsIncludingStartup: round(cpuAtEnd, 2),
+      cpuSecondsPerGbIncludingStartup: perGigabyte(cpuAtEnd, spec.topic.valueBytes),
+      wallSeconds: round((finishedAt - running.spawnedAt) / 1000, 3),
+      eventsPerSecondIncludingStartup: Math.round(events / ((finishedAt - running.spawnedAt) / 1000)),
+      eventsPerSecondFromReady: Math.round(events / ((finishedAt - running.firstReadyAt) / 1000)),
+      startup: {
+        processStartedSeconds: sinceSpawn(logs[0]?.startedAt),
+        groupJoinedSeconds: sinceSpawn(logs[0]?.assignedAt),
+        firstObjectStoredSeconds: sinceSpawn(firstStored),
+      },
+      peakRssMb: round(peak, 1),
+      processes: running.processes.map((p, i) => ({
         peakRssMb: peaks[i] === undefined ? undefined : round(peaks[i], 1),
         exitCode: exitCodes[i],
         readySeconds: round(p.readySeconds ?? Number.NaN, 3),
@@ -154,9 +255,37 @@ export async function runExporter(
       stored,
     };
   } finally {
-    await Promise.all(processes.map((p) => stop(p)));
+    await group?.stop();
     await progress.close();
   }
+}
+
+/** Epoch ms of the first data object (not the validation object, not _invalid/) the S3 side stored. */
+export function firstDataPut(puts: readonly StoredPut[], prefix: string): number | undefined {
+  const data = puts.filter((p) => {
+    const name = p.key.slice(prefix.length + 1);
+    return !name.startsWith('.strm_test_') && !name.startsWith('_invalid/');
+  });
+  return data.length === 0 ? undefined : Math.min(...data.map((p) => p.storedAt));
+}
+
+/** Epoch ms of the exporter's first `starting batch exporter` and `assignment ready` log lines. */
+function logTimes(logFile: string): { startedAt?: number; assignedAt?: number } {
+  const times: { startedAt?: number; assignedAt?: number } = {};
+  for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let entry: { time?: string; msg?: string };
+    try {
+      entry = JSON.parse(line) as { time?: string; msg?: string };
+    } catch {
+      continue;
+    }
+    const at = entry.time ? Date.parse(entry.time) : Number.NaN;
+    if (Number.isNaN(at)) continue;
+    if (entry.msg === 'starting batch exporter') times.startedAt ??= at;
+    if (entry.msg === 'assignment ready') times.assignedAt ??= at;
+  }
+  return times;
 }
 
 async function startProcess(
@@ -167,6 +296,7 @@ async function startProcess(
   index: number,
 ): Promise<RunningProcess> {
   const port = await freePort();
+  const spawnedAt = Date.now();
   const logFile = path.join(env.rawDir, `${spec.label}-${index}.log`);
   const log = fs.openSync(logFile, 'w');
   const nodeArgs = spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.cpuProfileDir}`] : [];
@@ -201,7 +331,7 @@ async function startProcess(
     child.once('error', () => resolve(-1));
     child.once('exit', (code) => resolve(code));
   });
-  return { child, port, logFile, exited };
+  return { child, port, logFile, exited, spawnedAt };
 }
 
 function hasExited(p: RunningProcess): boolean {
@@ -213,13 +343,9 @@ function failure(p: RunningProcess, what: string): Error {
   return new Error(`exporter process ${p.child.pid} ${what}; last log lines (${p.logFile}):\n${tail}`);
 }
 
-/** Resolves with the time the first process answered /healthz with 200; every process must get there. */
-async function waitForReady(
-  processes: RunningProcess[],
-  spawned: number,
-  timeoutSeconds: number,
-): Promise<number> {
-  const deadline = spawned + timeoutSeconds * 1000;
+/** Resolves with Date.now() when the first process answered /healthz with 200; every process must get there. */
+async function waitForReady(processes: RunningProcess[], timeoutSeconds: number): Promise<number> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
   let first: number | undefined;
   while (processes.some((p) => p.readySeconds === undefined)) {
     for (const p of processes) {
@@ -227,12 +353,13 @@ async function waitForReady(
       if (hasExited(p))
         throw failure(p, `exited with ${p.child.exitCode ?? p.child.signalCode} before it was ready`);
       if (await healthy(p.port)) {
-        const now = performance.now();
-        p.readySeconds = (now - spawned) / 1000;
+        const now = Date.now();
+        p.readySeconds = (now - p.spawnedAt) / 1000;
+        p.cpuAtReady = p.child.pid ? cpuSeconds(p.child.pid) : undefined;
         first ??= now;
       }
     }
-    if (performance.now() > deadline) throw failure(processes[0], `was not ready within ${timeoutSeconds} s`);
+    if (Date.now() > deadline) throw failure(processes[0], `was not ready within ${timeoutSeconds} s`);
     await sleep(50);
   }
   return first!;
@@ -248,24 +375,21 @@ async function healthy(port: number): Promise<boolean> {
   }
 }
 
-/** Polls the group's committed offsets every 100 ms; resolves with the time all reached the high watermarks. */
+/** Polls the group's committed offsets every 100 ms; resolves with Date.now() when all reached the high watermarks. */
 async function waitForCommits(
   progress: GroupProgress,
-  groupId: string,
-  processes: RunningProcess[],
+  group: ExporterGroup,
   timeoutSeconds: number,
   spec: ExporterRunSpec,
 ): Promise<number> {
-  const deadline = performance.now() + timeoutSeconds * 1000;
+  const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
-    const { done, lag } = await progress.partitionsDone(groupId);
-    if (done === progress.partitions) return performance.now();
-    const dead = processes.find(hasExited);
-    if (dead)
-      throw failure(dead, `exited with ${dead.child.exitCode ?? dead.child.signalCode} (run ${spec.label})`);
-    if (performance.now() > deadline) {
+    const { done, lag } = await progress.partitionsDone(group.groupId);
+    if (done === progress.partitions) return Date.now();
+    group.checkAlive(`run ${spec.label}`);
+    if (Date.now() > deadline) {
       throw failure(
-        processes[0],
+        group.processes[0],
         `run ${spec.label}: only ${done}/${progress.partitions} partitions committed (lag ${lag}) after ${timeoutSeconds} s`,
       );
     }

@@ -10,11 +10,16 @@ export interface MachineInfo {
   readonly os: string;
   readonly kcat: string;
   readonly librdkafka: string;
+  /** The broker measured against, e.g. `Apache Kafka 4.4.0 (KRaft, started by the bench)`. */
+  readonly broker: string;
+  /** The S3 side the exporters stored into (bench/s3-side.ts). */
+  readonly s3: string;
 }
 
-export function machineInfo(): MachineInfo {
+export function machineInfo(services: { readonly broker: string; readonly s3: string }): MachineInfo {
   const versions = kcatVersions();
   return {
+    ...services,
     cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
     cores: os.availableParallelism(),
     memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,

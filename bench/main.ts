@@ -1,11 +1,14 @@
 /**
- * `npm run bench`: the exporter against the broker's raw consume rate, its memory and latency, and how they
- * grow with partitions, consumers, the interval and the number of exporters in a stack. Everything runs in
- * one process tree on one broker and one moto_server, on data preloaded once.
+ * `npm run bench`: the exporter's steady-state rate against kcat and the bare clients on the same backlog of
+ * a real Apache Kafka broker, its start-up, the highest production rate it sustains, its CPU per GB and
+ * memory, and how they grow with partitions, consumers, the interval and the number of exporters in a
+ * stack. Everything runs in one process tree on one broker and one S3 side, on data preloaded once.
  *
- *   node dist/bench/main.js [--profile full|quick|smoke] [--out DIR] [--raw DIR] [--skip-synth]
- *                           [--only main|partitions|consumers|intervals|synth ...] [--cpu-prof] [--note TEXT ...]
+ *   node dist/bench/main.js [--profile full|quick|smoke] [--out DIR] [--raw DIR] [--skip-synth] [--s3 moto]
+ *                           [--only main|sustained|partitions|consumers|intervals|synth ...] [--cpu-prof]
+ *                           [--note TEXT ...]
  *
+ * The run is a list of steps (BENCH_STEPS) over one context; the S3 side comes from bench/s3-side.ts.
  * Prints a table, writes DIR/results.json and DIR/throughput-rss.svg (DIR defaults to bench/), and keeps
  * each exporter process's log and /metrics snapshot under bench/raw/ (gitignored).
  */
@@ -14,19 +17,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import * as prettier from 'prettier';
-import { startKafka, startMoto } from '../local';
+import { LocalKafka, startKafka } from '../local';
 import { projectRoot } from '../local/project-root';
-import { measureBareKafkajs } from './bare-kafkajs';
+import { BareKafkajsMeasurement, measureBareKafkajs } from './bare-kafkajs';
 import { renderChart } from './chart';
 import { EXPORTER_COMMAND, ExporterEnvironment, ExporterMeasurement, runExporter } from './exporter-run';
-import { measureKcat } from './kcat-consume';
+import { KcatMeasurement, measureKcat } from './kcat-consume';
 import { machineInfo } from './machine';
 import { PreloadedTopic, preloadTopic } from './preload';
 import { BenchProfile, PROFILES, ProfileName, TopicPlan } from './profiles';
 import { startPutRecorder } from './put-recorder';
 import { BenchMeasurements, BenchResults, PartitionGrowthPoint, summarize } from './results';
+import { DEFAULT_S3_SIDE, S3Side, credentialsJson, s3SideFactory } from './s3-side';
+import { SustainedMeasurement, measureSustained } from './sustained';
 import { SynthMeasurement, measureSynth } from './synth';
 import { formatReport } from './table';
 import { round } from './throughput';
@@ -40,8 +44,10 @@ export interface BenchOptions {
   readonly skipSynth: boolean;
   /** Run only these parts (the main comparison always runs); all when empty. */
   readonly only: readonly BenchPart[];
-  /** Profile the main exporter run with `node --cpu-prof`. */
+  /** Profile the main exporter runs with `node --cpu-prof`. */
   readonly cpuProfile: boolean;
+  /** The S3 side's name (bench/s3-side.ts). @default moto */
+  readonly s3: string;
   readonly notes: readonly string[];
   readonly command: string;
   /** Progress lines (stderr by default). */
@@ -51,8 +57,172 @@ export interface BenchOptions {
 const BUCKET = 'bench-exports';
 
 /** The parts of a run, for `--only`; the main comparison always runs (`--only main`: nothing else). */
-export const BENCH_PARTS = ['main', 'partitions', 'consumers', 'intervals', 'synth'] as const;
+export const BENCH_PARTS = ['main', 'sustained', 'partitions', 'consumers', 'intervals', 'synth'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
+
+type Client = 'kafkajs' | 'native';
+
+/** What every step gets: the services, the preloaded topics, the measuring helpers and what earlier steps measured. */
+export interface BenchContext {
+  readonly options: BenchOptions;
+  readonly profile: BenchProfile;
+  readonly kafka: LocalKafka;
+  readonly s3: S3Side;
+  readonly env: ExporterEnvironment;
+  readonly topics: ReadonlyMap<string, PreloadedTopic>;
+  readonly log: (line: string) => void;
+  exporter(
+    topic: PreloadedTopic,
+    consumers: number,
+    intervalSeconds: number,
+    client?: Client,
+    cpuProfileDir?: string,
+  ): Promise<ExporterMeasurement>;
+  kcat(topic: PreloadedTopic): Promise<KcatMeasurement>;
+  bare(topic: PreloadedTopic, client?: Client): Promise<BareKafkajsMeasurement>;
+  /** Filled step by step; `main` is there once the main step ran. */
+  readonly measured: {
+    main?: BenchMeasurements['main'];
+    sustained: SustainedMeasurement[];
+    partitions: PartitionGrowthPoint[];
+    consumers: ExporterMeasurement[];
+    intervals: ExporterMeasurement[];
+    synth: SynthMeasurement[];
+  };
+}
+
+/** One step of a run. A new comparison (e.g. a peer consuming the same topic) is one more entry in BENCH_STEPS. */
+export interface BenchStep {
+  readonly part: BenchPart;
+  run(context: BenchContext): Promise<void>;
+}
+
+const mainOf = (context: BenchContext) => {
+  if (!context.measured.main) throw new Error('the main step must run before this step');
+  return context.measured.main;
+};
+
+export const BENCH_STEPS: readonly BenchStep[] = [
+  {
+    // The steady state: every consumer drains the same backlog, one at a time.
+    part: 'main',
+    run: async (context) => {
+      const topic = context.topics.get(context.profile.main.name)!;
+      const interval = context.profile.throughputIntervalSeconds;
+      const profileDir = context.options.cpuProfile
+        ? path.join(context.options.rawDir, 'cpu-profiles')
+        : undefined;
+      if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+      context.measured.main = {
+        kcat: await context.kcat(topic),
+        kafkajs: await context.bare(topic),
+        exporter: await context.exporter(topic, 1, interval, 'kafkajs', profileDir),
+        native: await context.bare(topic, 'native'),
+        exporterNative: await context.exporter(topic, 1, interval, 'native', profileDir),
+      };
+    },
+  },
+  {
+    // Rising production rates, as fractions of each client's steady-state rate.
+    part: 'sustained',
+    run: async (context) => {
+      const main = mainOf(context);
+      const { sustained: plan, sustainedClients } = context.profile;
+      for (const client of sustainedClients) {
+        const topic = `bench-sustained-${client}`;
+        await context.kafka.createTopics([{ name: topic, partitions: plan.partitions }]);
+        const steadyState = client === 'native' ? main.exporterNative : main.exporter;
+        context.measured.sustained.push(
+          await measureSustained(context.env, context.kafka.bootstrap, {
+            label: `sustained-${client}`,
+            topic,
+            plan,
+            client,
+            basedOnEventsPerSecond: steadyState.eventsPerSecond,
+            maxObjectBytes: context.profile.maxObjectBytes,
+            log: context.log,
+          }),
+        );
+      }
+    },
+  },
+  {
+    part: 'partitions',
+    run: async (context) => {
+      const main = mainOf(context);
+      for (const plan of context.profile.partitionGrowth) {
+        const topic = context.topics.get(plan.name)!;
+        context.measured.partitions.push(
+          plan === context.profile.main
+            ? { partitions: plan.partitions, kcat: main.kcat, kafkajs: main.kafkajs, exporter: main.exporter }
+            : {
+                partitions: plan.partitions,
+                kcat: await context.kcat(topic),
+                kafkajs: await context.bare(topic),
+                exporter: await context.exporter(topic, 1, context.profile.throughputIntervalSeconds),
+              },
+        );
+      }
+    },
+  },
+  {
+    part: 'consumers',
+    run: async (context) => {
+      const topic = context.topics.get(context.profile.sweep.name)!;
+      const interval = context.profile.throughputIntervalSeconds;
+      for (const count of context.profile.consumerCounts) {
+        context.measured.consumers.push(
+          (count === 1 && reused(context, topic, interval)) ||
+            (await context.exporter(topic, count, interval)),
+        );
+      }
+    },
+  },
+  {
+    part: 'intervals',
+    run: async (context) => {
+      const topic = context.topics.get(context.profile.sweep.name)!;
+      for (const seconds of context.profile.intervalsSeconds) {
+        context.measured.intervals.push(
+          reused(context, topic, seconds) || (await context.exporter(topic, 1, seconds)),
+        );
+      }
+    },
+  },
+  {
+    part: 'synth',
+    run: async (context) => {
+      if (context.options.skipSynth) return;
+      for (const count of context.profile.synthExporterCounts) {
+        const result = await measureSynth(count);
+        context.log(`synth ${count} exporters: ${result.seconds} s (${result.resources} resources)`);
+        context.measured.synth.push(result);
+      }
+    },
+  },
+];
+
+/** A one-process kafkajs run on `topic` at `intervalSeconds` that an earlier step already measured. */
+function reused(
+  context: BenchContext,
+  topic: PreloadedTopic,
+  intervalSeconds: number,
+): ExporterMeasurement | undefined {
+  const earlier = [
+    context.measured.main?.exporter,
+    ...context.measured.partitions.map((p) => p.exporter),
+    ...context.measured.consumers,
+    ...context.measured.intervals,
+  ];
+  return earlier.find(
+    (run) =>
+      run !== undefined &&
+      run.topic === topic.topic &&
+      run.consumers === 1 &&
+      run.client === 'kafkajs' &&
+      run.intervalSeconds === intervalSeconds,
+  );
+}
 
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const started = performance.now();
@@ -61,185 +231,146 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
   const root = projectRoot();
   const entry = path.join(root, EXPORTER_COMMAND[0]);
-  if (!fs.existsSync(entry)) throw new Error(`${entry} does not exist: build first with npx tsc -p .`);
+  if (!fs.existsSync(entry)) throw new Error(`${entry} does not exist: build first with npm run build`);
   fs.mkdirSync(options.rawDir, { recursive: true });
   fs.mkdirSync(options.outDir, { recursive: true });
   const { profile } = options;
-  const runs = (part: BenchPart) => options.only.length === 0 || options.only.includes(part);
-  const partitionGrowth = runs('partitions') ? profile.partitionGrowth : [];
+  const runs = (part: BenchPart) =>
+    part === 'main' || options.only.length === 0 || options.only.includes(part);
+  const steps = BENCH_STEPS.filter((step) => runs(step.part));
   const date = new Date().toISOString();
   const loadAtStart = os.loadavg();
 
-  const plans: TopicPlan[] = [profile.main, ...partitionGrowth.filter((plan) => plan !== profile.main)];
+  const wanted = [profile.main];
+  if (runs('partitions')) wanted.push(...profile.partitionGrowth);
+  if (runs('consumers') || runs('intervals')) wanted.push(profile.sweep);
+  const plans = [...new Map(wanted.map((plan) => [plan.name, plan])).values()];
   log(
-    `starting the local broker (${plans.map((p) => `${p.name}:${p.partitions}`).join(' ')}) and moto_server`,
+    `starting Apache Kafka (${plans.map((p) => `${p.name}:${p.partitions}`).join(' ')}) and the S3 side (${options.s3})`,
   );
-  const [kafka, aws] = await Promise.all([
+  const [kafkaStart, s3Start] = await Promise.allSettled([
     startKafka({ topics: plans.map((p) => ({ name: p.name, partitions: p.partitions })) }),
-    startMoto({ enforceIam: false }),
+    s3SideFactory(options.s3)(BUCKET),
   ]);
-  const recorder = await startPutRecorder(aws.endpoint, BUCKET);
+  if (kafkaStart.status === 'rejected' || s3Start.status === 'rejected') {
+    await Promise.allSettled([
+      kafkaStart.status === 'fulfilled' ? kafkaStart.value.stop() : undefined,
+      s3Start.status === 'fulfilled' ? s3Start.value.stop() : undefined,
+    ]);
+    throw kafkaStart.status === 'rejected' ? kafkaStart.reason : (s3Start as PromiseRejectedResult).reason;
+  }
+  const kafka = kafkaStart.value;
+  const s3 = s3Start.value;
+  const recorder = await startPutRecorder(s3.endpoint, BUCKET);
   try {
-    const s3 = aws.s3();
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const writer = await aws.createUserWithPolicy('bench-writer', {
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: `arn:aws:s3:::${BUCKET}` },
-        { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${BUCKET}/*.jsonl` },
-      ],
-    });
-    const credentialsJson = JSON.stringify({
-      AccessKey: {
-        UserName: 'bench-writer',
-        AccessKeyId: writer.accessKeyId,
-        Status: 'Active',
-        SecretAccessKey: writer.secretAccessKey,
-        CreateDate: new Date().toISOString(),
-      },
-    });
     const env: ExporterEnvironment = {
       projectRoot: root,
       brokers: kafka.brokers,
-      s3,
+      s3: s3.s3,
       recorder,
       bucket: BUCKET,
-      credentialsJson,
+      credentialsJson: credentialsJson(s3),
       rawDir: options.rawDir,
       timeoutSeconds: 0,
     };
-
-    const preloadDir = fs.mkdtempSync(path.join(options.rawDir, 'preload-'));
-    const topics = new Map<string, PreloadedTopic>();
-    for (const plan of plans) {
-      // Event ids only need to be unique within a run (each run has a new broker): keep them short, so
-      // events stay the seed's size.
-      const topic = await preloadTopic(kafka.bootstrap, plan, preloadDir, 'e');
-      topics.set(plan.name, topic);
-      log(
-        `preloaded ${plan.name}: ${topic.events} events, ${(topic.valueBytes / 1e6).toFixed(1)} MB in ${topic.seconds.toFixed(1)} s`,
-      );
-    }
-    fs.rmSync(preloadDir, { recursive: true, force: true });
+    const topics = await preloadAll(kafka, plans, options.rawDir, log);
 
     let runCounter = 0;
-    const exporter = async (
-      topic: PreloadedTopic,
-      consumers: number,
-      intervalSeconds: number,
-      cpuProfileDir?: string,
-      client: 'kafkajs' | 'native' = 'kafkajs',
-    ): Promise<ExporterMeasurement> => {
-      const label = `${String(++runCounter).padStart(2, '0')}-p${topic.partitions}-c${consumers}-i${intervalSeconds}${client === 'native' ? '-native' : ''}`;
-      // Generous: start-up, the data at a slow 2k events/s, and two intervals for the last flush.
-      const timeoutSeconds = 60 + topic.events / 2_000 + 2 * intervalSeconds;
-      const run = await runExporter(
-        { ...env, timeoutSeconds },
-        {
-          label,
-          topic,
-          consumers,
-          intervalSeconds,
-          maxObjectBytes: profile.maxObjectBytes,
-          cpuProfileDir,
-          client,
-        },
-      );
-      if (run.stored.storedEvents !== topic.events || run.stored.distinctEvents !== topic.events) {
-        throw new Error(
-          `run ${label}: ${run.stored.storedEvents} events stored (${run.stored.distinctEvents} distinct), ` +
-            `expected ${topic.events} each; see ${options.rawDir}`,
+    const context: BenchContext = {
+      options,
+      profile,
+      kafka,
+      s3,
+      env,
+      topics,
+      log,
+      measured: { sustained: [], partitions: [], consumers: [], intervals: [], synth: [] },
+      exporter: async (topic, consumers, intervalSeconds, client = 'kafkajs', cpuProfileDir) => {
+        const label = `${String(++runCounter).padStart(2, '0')}-p${topic.partitions}-c${consumers}-i${intervalSeconds}${client === 'native' ? '-native' : ''}`;
+        // Generous: start-up, the data at a slow 5k events/s, and two intervals for the last flush.
+        const timeoutSeconds = 60 + topic.events / 5_000 + 2 * intervalSeconds;
+        const run = await runExporter(
+          { ...env, timeoutSeconds },
+          {
+            label,
+            topic,
+            consumers,
+            intervalSeconds,
+            maxObjectBytes: profile.maxObjectBytes,
+            cpuProfileDir,
+            client,
+          },
         );
-      }
-      fs.writeFileSync(path.join(options.rawDir, `${label}.json`), `${JSON.stringify(run, null, 2)}\n`);
-      log(
-        `exporter ${label}: ${run.eventsPerSecond} events/s, ${run.megabytesPerSecond} MB/s, ${run.cpuSecondsPerGb} CPU s/GB, ` +
-          `peak RSS ${run.peakRssMb} MiB, p99 ${run.flushLatency.p99Ms} ms`,
-      );
-      return run;
+        if (run.stored.storedEvents !== topic.events || run.stored.distinctEvents !== topic.events) {
+          throw new Error(
+            `run ${label}: ${run.stored.storedEvents} events stored (${run.stored.distinctEvents} distinct), ` +
+              `expected ${topic.events} each; see ${options.rawDir}`,
+          );
+        }
+        fs.writeFileSync(path.join(options.rawDir, `${label}.json`), `${JSON.stringify(run, null, 2)}\n`);
+        log(
+          `exporter ${label}: ${run.eventsPerSecond} events/s over ${run.seconds} s, ${run.megabytesPerSecond} MB/s, ` +
+            `${run.cpuSecondsPerGb} CPU s/GB, peak RSS ${run.peakRssMb} MiB, p99 ${run.flushLatency.p99Ms} ms, ` +
+            `joined ${run.startup.groupJoinedSeconds} s, first stored ${run.startup.firstObjectStoredSeconds} s`,
+        );
+        return run;
+      },
+      kcat: async (topic) => {
+        const result = await measureKcat(kafka.bootstrap, topic);
+        log(
+          `kcat ${topic.topic}: ${result.eventsPerSecond} events/s, ${result.megabytesPerSecond} MB/s, ` +
+            `${result.cpuSecondsPerGb} CPU s/GB`,
+        );
+        return result;
+      },
+      bare: async (topic, client = 'kafkajs') => {
+        const result = await measureBareKafkajs(
+          kafka.bootstrap,
+          topic,
+          `bench-bare-${client}-${topic.topic}-${Date.now()}`,
+          client,
+        );
+        log(
+          `bare ${client} ${topic.topic}: ${result.eventsPerSecond} events/s, ${result.megabytesPerSecond} MB/s, ` +
+            `${result.cpuSecondsPerGb} CPU s/GB, peak RSS ${result.peakRssMb} MiB`,
+        );
+        return result;
+      },
     };
-    const kcat = async (topic: PreloadedTopic) => {
-      const result = await measureKcat(kafka.bootstrap, topic);
-      log(`kcat ${topic.topic}: ${result.eventsPerSecond} events/s, ${result.megabytesPerSecond} MB/s`);
-      return result;
-    };
-    const bare = async (topic: PreloadedTopic, client: 'kafkajs' | 'native' = 'kafkajs') => {
-      const result = await measureBareKafkajs(
-        kafka.bootstrap,
-        topic,
-        `bench-bare-${client}-${topic.topic}-${Date.now()}`,
-        client,
-      );
-      log(
-        `bare ${client} ${topic.topic}: ${result.eventsPerSecond} events/s, ${result.megabytesPerSecond} MB/s, ` +
-          `${result.cpuSecondsPerGb} CPU s/GB`,
-      );
-      return result;
-    };
+    for (const step of steps) await step.run(context);
 
-    const mainTopic = topics.get(profile.main.name)!;
-    const interval = profile.throughputIntervalSeconds;
-    const profileDir = options.cpuProfile ? path.join(options.rawDir, 'cpu-profiles') : undefined;
-    if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
-    const main = {
-      kcat: await kcat(mainTopic),
-      kafkajs: await bare(mainTopic),
-      exporter: await exporter(mainTopic, 1, interval, profileDir),
-      native: await bare(mainTopic, 'native'),
-      exporterNative: await exporter(mainTopic, 1, interval, profileDir, 'native'),
-    };
-
-    const partitions: PartitionGrowthPoint[] = [];
-    for (const plan of partitionGrowth) {
-      const topic = topics.get(plan.name)!;
-      partitions.push(
-        plan === profile.main
-          ? { partitions: plan.partitions, kcat: main.kcat, kafkajs: main.kafkajs, exporter: main.exporter }
-          : {
-              partitions: plan.partitions,
-              kcat: await kcat(topic),
-              kafkajs: await bare(topic),
-              exporter: await exporter(topic, 1, interval),
-            },
-      );
-    }
-    const consumers: ExporterMeasurement[] = [];
-    for (const count of runs('consumers') ? profile.consumerCounts : []) {
-      consumers.push(count === 1 ? main.exporter : await exporter(mainTopic, count, interval));
-    }
-    const intervals: ExporterMeasurement[] = [];
-    for (const seconds of runs('intervals') ? profile.intervalsSeconds : []) {
-      intervals.push(seconds === interval ? main.exporter : await exporter(mainTopic, 1, seconds));
-    }
-    const synth: SynthMeasurement[] = [];
-    if (!options.skipSynth && runs('synth')) {
-      for (const count of profile.synthExporterCounts) {
-        const result = await measureSynth(count);
-        log(`synth ${count} exporters: ${result.seconds} s (${result.resources} resources)`);
-        synth.push(result);
-      }
-    }
-
+    const { measured } = context;
     const measurements: BenchMeasurements = {
       topics: [...topics.values()],
-      main,
-      growth: { partitions, consumers, intervals, synth },
+      main: mainOf(context),
+      sustained: measured.sustained,
+      growth: {
+        partitions: measured.partitions,
+        consumers: measured.consumers,
+        intervals: measured.intervals,
+        synth: measured.synth,
+      },
     };
+    const interval = profile.throughputIntervalSeconds;
     const results = summarize(measurements, {
       date,
       command: options.command,
       revision: revision(root),
       profile: profile.name,
       durationSeconds: round((performance.now() - started) / 1000, 1),
-      machine: machineInfo(),
+      machine: machineInfo({
+        broker: `Apache Kafka ${kafka.version} (${kafka.kraft ? 'KRaft' : 'ZooKeeper'}, ${kafka.managed ? 'started by the bench' : 'external, KAFKA_BOOTSTRAP'})`,
+        s3: s3.description,
+      }),
       loadAverage: {
         atStart: loadAtStart.map((l) => round(l, 2)),
         atEnd: os.loadavg().map((l) => round(l, 2)),
       },
       notes: [
-        `exporter throughput is measured from the first process answering /healthz (validation object written, group joined) until the group's committed offsets equal every partition's high watermark; throughput runs use a ${interval} s interval`,
-        'interval end -> stored is measured by a pass-through HTTP recorder in front of moto_server: per interval, the time from its end until its last data object was answered 200',
-        `one Apache Kafka ${kafka.version} broker (KRaft, ${kafka.managed ? 'started by the bench' : 'external'}) and moto_server run on the same machine as the consumers; kcat and the bare kafkajs consumer print/drop records without storing them`,
+        `steady state: each consumer drains the same preloaded backlog; the exporter is timed from its first assignment ('assignment ready' in its log) until the group's committed offsets equal every partition's high watermark, kcat from spawn to exit, the bare clients from the group join to the last record; CPU seconds from /proc (exporter) or process.cpuUsage (bare clients) over the same span; throughput runs use a ${interval} s interval`,
+        `maximum sustained rate: one exporter on an empty ${profile.sustained.partitions}-partition topic while kcat -P produces at ${profile.sustained.fractions.join(', ')} x its steady-state rate, ${profile.sustained.holdSeconds} s each, interval ${profile.sustained.intervalSeconds} s; sustained while the group's lag stays below two intervals of production`,
+        `interval end -> stored is measured by a pass-through HTTP recorder in front of the S3 side (${s3.name}): per interval, the time from its end until its last data object was answered 200`,
+        `one broker (${kafka.version}) and the S3 side run on the same machine as the consumers; kcat and the bare clients print/drop records without storing them`,
         ...options.notes,
       ],
     });
@@ -255,8 +386,32 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     return results;
   } finally {
     await recorder.stop();
-    await Promise.allSettled([kafka.stop(), aws.stop()]);
+    await Promise.allSettled([kafka.stop(), s3.stop()]);
   }
+}
+
+async function preloadAll(
+  kafka: LocalKafka,
+  plans: readonly TopicPlan[],
+  rawDir: string,
+  log: (line: string) => void,
+): Promise<Map<string, PreloadedTopic>> {
+  const preloadDir = fs.mkdtempSync(path.join(rawDir, 'preload-'));
+  const topics = new Map<string, PreloadedTopic>();
+  try {
+    for (const plan of plans) {
+      // Event ids only need to be unique within a run (each run has a new broker): keep them short, so
+      // events stay the seed's size.
+      const topic = await preloadTopic(kafka.bootstrap, plan, preloadDir, 'e');
+      topics.set(plan.name, topic);
+      log(
+        `preloaded ${plan.name}: ${topic.events} events, ${(topic.valueBytes / 1e6).toFixed(1)} MB in ${topic.seconds.toFixed(1)} s`,
+      );
+    }
+  } finally {
+    fs.rmSync(preloadDir, { recursive: true, force: true });
+  }
+  return topics;
 }
 
 function revision(root: string): string {
@@ -279,6 +434,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       'skip-synth': { type: 'boolean', default: false },
       only: { type: 'string', multiple: true, default: [] },
       'cpu-prof': { type: 'boolean', default: false },
+      s3: { type: 'string', default: DEFAULT_S3_SIDE },
       note: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
@@ -287,7 +443,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
   if (values.help) {
     process.stdout.write(
       'usage: npm run bench -- [--profile full|quick|smoke | --quick | --smoke] [--out DIR] [--raw DIR]\n' +
-        `                        [--only ${BENCH_PARTS.join('|')}]... [--skip-synth] [--cpu-prof] [--note TEXT]...\n`,
+        `                        [--only ${BENCH_PARTS.join('|')}]... [--skip-synth] [--cpu-prof] [--s3 NAME] [--note TEXT]...\n`,
     );
     process.exit(0);
   }
@@ -301,6 +457,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       `--only ${unknownParts.join(', ')}: not a part; use ${BENCH_PARTS.join(', ')} (the main comparison always runs)`,
     );
   }
+  s3SideFactory(values.s3);
   const root = projectRoot();
   const invokedBy = process.env.npm_lifecycle_event === 'bench' ? 'npm run bench' : 'node dist/bench/main.js';
   return {
@@ -310,6 +467,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     skipSynth: values['skip-synth'],
     only: values.only as BenchPart[],
     cpuProfile: values['cpu-prof'],
+    s3: values.s3,
     notes: values.note,
     command: [invokedBy, ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
   };

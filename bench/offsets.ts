@@ -43,6 +43,26 @@ export class GroupProgress {
     return { done, lag };
   }
 
+  /**
+   * Events produced but not committed by the group now: the topic's current high watermarks (not the ones
+   * read at open) minus the group's committed offsets, summed over partitions.
+   */
+  async currentLag(groupId: string): Promise<bigint> {
+    const [offsets, [committed]] = await Promise.all([
+      this.admin.fetchTopicOffsets(this.topic),
+      this.admin.fetchOffsets({ groupId, topics: [this.topic] }),
+    ]);
+    const positions = new Map(
+      (committed?.partitions ?? []).map((p) => [p.partition, p.offset === '-1' ? 0n : BigInt(p.offset)]),
+    );
+    let lag = 0n;
+    for (const { partition, high } of offsets) {
+      const position = positions.get(partition) ?? 0n;
+      if (BigInt(high) > position) lag += BigInt(high) - position;
+    }
+    return lag;
+  }
+
   get partitions(): number {
     return this.highWatermarks.size;
   }

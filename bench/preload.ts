@@ -23,7 +23,7 @@ export interface PreloadedTopic {
  * A pool of distinct events whose JSON is reused with a fresh `eventId`, so that a run's events are all
  * unique without paying for crypto-random fields half a million times.
  */
-class EventSource {
+export class EventSource {
   private readonly heads: string[] = [];
   private next = 0;
 

@@ -3,11 +3,12 @@
  * README reports; `quick` is for iterating on the runtime; `smoke` is what the test suite runs so the bench
  * cannot rot (seconds, a few hundred events).
  *
- * No partition gets more than ~8,000 events (~3.7 MB); where more data is needed, more partitions carry it.
- * (That cap came from the mock broker's 5 MB per partition; Apache Kafka keeps everything, and the sizes
- * stay so that results stay comparable with earlier runs.)
+ * The main topic is the steady-state backlog: sized so that the exporter drains it for at least 30 s at
+ * the rates measured on these machines (40k-70k events/s on real Kafka into moto, 2026-12-02), i.e.
+ * ~1.2 GB; results.json says whether the drain really lasted 30 s (`steadyStateDrainSeconds`).
  */
 import { DEFAULT_MAX_OBJECT_BYTES } from '../runtime/config/schema';
+import type { SustainedPlan } from './sustained';
 
 export type ProfileName = 'full' | 'quick' | 'smoke';
 
@@ -20,16 +21,21 @@ export interface TopicPlan {
 
 export interface BenchProfile {
   readonly name: ProfileName;
-  /** The main comparison (kcat vs kafkajs vs exporter) runs on this topic. */
+  /** The steady-state comparison (kcat vs the bare clients vs the exporter on each client) runs on this topic. */
   readonly main: TopicPlan;
   /** Interval of the throughput runs (main, partitions, consumers): short, so the wait for the last interval end is small. */
   readonly throughputIntervalSeconds: number;
-  /** One topic per partition count, with the same total where retention allows; the main topic's plan may be one of them. */
+  /** One topic per partition count, with the same total events; the main topic's plan may be one of them. */
   readonly partitionGrowth: readonly TopicPlan[];
-  /** Exporter processes in one group, on the main topic. */
+  /** The topic (64 partitions) of the consumer and interval sweeps: the main topic or a growth topic. */
+  readonly sweep: TopicPlan;
+  /** Exporter processes in one group, on the sweep topic. */
   readonly consumerCounts: readonly number[];
-  /** Intervals run on the main topic, to see whether memory grows with the interval. */
+  /** Intervals run on the sweep topic, to see whether memory grows with the interval. */
   readonly intervalsSeconds: readonly number[];
+  /** The maximum sustained rate: rates tried, hold, interval; run once per client listed. */
+  readonly sustained: SustainedPlan;
+  readonly sustainedClients: readonly ('kafkajs' | 'native')[];
   /** Stacks synthesized with this many batch exporters. */
   readonly synthExporterCounts: readonly number[];
   /**
@@ -39,38 +45,44 @@ export interface BenchProfile {
   readonly maxObjectBytes: number;
 }
 
-function growthTopics(
-  partitionCounts: readonly number[],
-  total: number,
-  perPartitionCap: number,
-): TopicPlan[] {
+function growthTopics(partitionCounts: readonly number[], total: number): TopicPlan[] {
   return partitionCounts.map((partitions) => ({
     name: `bench-p${partitions}`,
     partitions,
-    eventsPerPartition: Math.max(1, Math.min(perPartitionCap, Math.floor(total / partitions))),
+    eventsPerPartition: Math.max(1, Math.floor(total / partitions)),
   }));
 }
 
 const SMOKE_MAIN: TopicPlan = { name: 'bench-main', partitions: 4, eventsPerPartition: 100 };
+const FULL_GROWTH = growthTopics([8, 64, 256], 480_000);
+const QUICK_MAIN: TopicPlan = { name: 'bench-main', partitions: 64, eventsPerPartition: 6_000 };
 
 export const PROFILES: Record<ProfileName, BenchProfile> = {
   full: {
     name: 'full',
-    main: { name: 'bench-main', partitions: 64, eventsPerPartition: 5_000 },
+    // 2.56 M events, ~1.2 GB.
+    main: { name: 'bench-main', partitions: 64, eventsPerPartition: 40_000 },
     throughputIntervalSeconds: 1,
-    partitionGrowth: growthTopics([1, 8, 64, 256], 64_000, 8_000),
+    partitionGrowth: FULL_GROWTH,
+    sweep: FULL_GROWTH[1],
     consumerCounts: [1, 2, 4],
     intervalsSeconds: [2, 10, 60],
+    sustained: { fractions: [0.6, 0.85, 1.1], holdSeconds: 60, intervalSeconds: 5, partitions: 64 },
+    sustainedClients: ['kafkajs', 'native'],
     synthExporterCounts: [1, 10, 50],
     maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
   },
   quick: {
     name: 'quick',
-    main: { name: 'bench-main', partitions: 64, eventsPerPartition: 1_000 },
+    // 384 k events, ~180 MB: a drain of seconds, not the 30 s of the full run.
+    main: QUICK_MAIN,
     throughputIntervalSeconds: 1,
-    partitionGrowth: growthTopics([1, 8, 64, 256], 16_000, 8_000),
+    partitionGrowth: growthTopics([8, 256], 96_000),
+    sweep: QUICK_MAIN,
     consumerCounts: [1, 2],
     intervalsSeconds: [2, 10],
+    sustained: { fractions: [0.6, 1.0], holdSeconds: 15, intervalSeconds: 5, partitions: 64 },
+    sustainedClients: ['kafkajs', 'native'],
     synthExporterCounts: [1, 10],
     maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
   },
@@ -79,10 +91,13 @@ export const PROFILES: Record<ProfileName, BenchProfile> = {
     main: SMOKE_MAIN,
     throughputIntervalSeconds: 1,
     // The main topic doubles as the 4-partition point: one exporter run less.
-    partitionGrowth: [...growthTopics([1], 200, 8_000), SMOKE_MAIN],
+    partitionGrowth: [...growthTopics([1], 200), SMOKE_MAIN],
+    sweep: SMOKE_MAIN,
     consumerCounts: [1, 2],
-    // Reuses the main run: each extra exporter run costs ~10 s of start-up, group join and shutdown.
+    // Reuses the main run: each extra exporter run costs seconds of start-up, group join and shutdown.
     intervalsSeconds: [1],
+    sustained: { fractions: [0.5], holdSeconds: 3, intervalSeconds: 1, partitions: 4 },
+    sustainedClients: ['kafkajs'],
     synthExporterCounts: [1, 2],
     maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
   },

@@ -21,18 +21,47 @@ export function formatReport(results: BenchResults): string {
   const mainTopic = results.topics.find((t) => t.topic === main.exporter.topic);
   const sections: string[] = [];
   sections.push(
-    `Main: ${main.exporter.partitions} partitions, ${int(main.kcat.events)} events` +
+    `Steady state: ${main.exporter.partitions} partitions, ${int(main.kcat.events)} events` +
       (mainTopic ? `, ${(mainTopic.valueBytes / 1e6).toFixed(1)} MB` : '') +
-      `, exporter interval ${main.exporter.intervalSeconds} s\n` +
+      `, exporter interval ${main.exporter.intervalSeconds} s (exporter: first assignment -> last commit)\n` +
       table(
-        ['consumer', 'events/s', 'MB/s', 'vs kcat', 'seconds', 'CPU s/GB', 'peak RSS MiB'],
         [
-          ['kcat (limit)', main.kcat, null],
-          ['bare kafkajs group', main.kafkajs, main.kafkajs.peakRssMb],
-          ['bare native group', main.native, main.native.peakRssMb],
-          ['exporter kafkajs (stored+committed)', main.exporter, main.exporter.peakRssMb],
-          ['exporter native (stored+committed)', main.exporterNative, main.exporterNative.peakRssMb],
-        ].map(([name, run, rss]) => {
+          'consumer',
+          'events/s',
+          'MB/s',
+          'vs kcat',
+          'seconds',
+          'CPU s/GB',
+          'CPU s/GB w/ start-up',
+          'peak RSS MiB',
+        ],
+        [
+          ['kcat -C -e (limit)', main.kcat, main.kcat.cpuSecondsPerGb, null],
+          [
+            'bare kafkajs group',
+            main.kafkajs,
+            main.kafkajs.cpuSecondsPerGbIncludingStartup,
+            main.kafkajs.peakRssMb,
+          ],
+          [
+            'bare native group',
+            main.native,
+            main.native.cpuSecondsPerGbIncludingStartup,
+            main.native.peakRssMb,
+          ],
+          [
+            'exporter kafkajs (stored+committed)',
+            main.exporter,
+            main.exporter.cpuSecondsPerGbIncludingStartup,
+            main.exporter.peakRssMb,
+          ],
+          [
+            'exporter native (stored+committed)',
+            main.exporterNative,
+            main.exporterNative.cpuSecondsPerGbIncludingStartup,
+            main.exporterNative.peakRssMb,
+          ],
+        ].map(([name, run, cpuWithStartup, rss]) => {
           const r = run as typeof main.kcat | typeof main.kafkajs | typeof main.exporter;
           return [
             name as string,
@@ -41,13 +70,68 @@ export function formatReport(results: BenchResults): string {
             ratio(r.eventsPerSecond, main.kcat.eventsPerSecond),
             r.seconds,
             r.cpuSecondsPerGb,
+            cpuWithStartup as number,
             rss as number | null,
           ];
         }),
       ),
   );
   sections.push(
-    'Growth: partitions (same total events where retention allows)\n' +
+    'Start-up (seconds from spawn; main runs)\n' +
+      table(
+        [
+          'exporter',
+          'process started',
+          'group joined',
+          'first object stored',
+          'events/s incl. start-up',
+          'vs kcat',
+        ],
+        [main.exporter, main.exporterNative].map((run) => [
+          run.client,
+          run.startup.processStartedSeconds,
+          run.startup.groupJoinedSeconds,
+          run.startup.firstObjectStoredSeconds,
+          int(run.eventsPerSecondIncludingStartup),
+          ratio(run.eventsPerSecondIncludingStartup, main.kcat.eventsPerSecond),
+        ]),
+      ),
+  );
+  if (results.sustained.length > 0) {
+    sections.push(
+      'Maximum sustained rate (lag must stay below two intervals of production for the hold)\n' +
+        table(
+          [
+            'client',
+            'target ev/s',
+            'produced ev/s',
+            'MB/s',
+            'held s',
+            'max lag s',
+            'limit s',
+            'sustained',
+            'CPU s/GB',
+            'p99 ms',
+          ],
+          results.sustained.flatMap((run) =>
+            run.steps.map((step) => [
+              run.client,
+              int(step.targetEventsPerSecond),
+              int(step.producedEventsPerSecond),
+              step.producedMegabytesPerSecond,
+              step.heldSeconds,
+              step.maxLagSeconds,
+              run.lagLimitSeconds,
+              step.sustained ? 'yes' : 'NO',
+              step.cpuSecondsPerGb,
+              step.flushLatency.p99Ms,
+            ]),
+          ),
+        ),
+    );
+  }
+  sections.push(
+    'Growth: partitions (same total events)\n' +
       table(
         [
           'partitions',
@@ -72,7 +156,7 @@ export function formatReport(results: BenchResults): string {
       ),
   );
   sections.push(
-    `Growth: exporter processes in one group (main topic)\n` +
+    `Growth: exporter processes in one group (${growth.consumers[0]?.topic ?? 'sweep topic'})\n` +
       table(
         ['consumers', 'events/s', 'MB/s', 'vs kcat', 'peak RSS MiB (max)', 'p99 ms'],
         growth.consumers.map((run) => [
@@ -86,7 +170,7 @@ export function formatReport(results: BenchResults): string {
       ),
   );
   sections.push(
-    `Growth: interval (main topic, maxObjectBytes ${(main.exporter.maxObjectBytes / 1024 ** 2).toFixed(0)} MiB)\n` +
+    `Growth: interval (${growth.intervals[0]?.topic ?? 'sweep topic'}, maxObjectBytes ${(main.exporter.maxObjectBytes / 1024 ** 2).toFixed(0)} MiB)\n` +
       table(
         [
           'interval s',
@@ -133,7 +217,7 @@ export function formatReport(results: BenchResults): string {
   );
   sections.push(
     `${results.machine.cpuModel}, ${results.machine.cores} cores, ${results.machine.memoryGb} GB, node ${results.machine.node}, ` +
-      `kcat ${results.machine.kcat} (librdkafka ${results.machine.librdkafka}); ${results.date}; ${results.durationSeconds} s; ` +
+      `kcat ${results.machine.kcat} (librdkafka ${results.machine.librdkafka}), ${results.machine.broker}, S3: ${results.machine.s3}; ${results.date}; ${results.durationSeconds} s; ` +
       `load average ${results.loadAverage.atStart.join(' ')} at start, ${results.loadAverage.atEnd.join(' ')} at end`,
   );
   return sections.join('\n\n');

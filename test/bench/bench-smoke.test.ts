@@ -50,8 +50,12 @@ describe('bench smoke run', () => {
 
   test('puts the headline numbers and the machine at the top level', () => {
     expect(results.exporterVsKcat).toBeGreaterThan(0);
+    expect(results.nativeExporterVsKcat).toBeGreaterThan(0);
+    // Start-up is part of the older ratio's time, so it is the lower one.
+    expect(results.exporterVsKcatIncludingStartup).toBeGreaterThan(0);
+    expect(results.exporterVsKcatIncludingStartup).toBeLessThanOrEqual(results.exporterVsKcat);
     expect(results.peakRssMb).toBeGreaterThan(0);
-    expect(results.p99FlushLatencyMs).toEqual(expect.any(Number));
+    expect(results.p99FlushLatencyMsAllRuns).toEqual(expect.any(Number));
     // The smoke profile measures neither 256 partitions, 50 exporters nor two intervals: the keys exist, unmeasured.
     expect(results).toHaveProperty('growth256vs8', null);
     expect(results).toHaveProperty('synth50Seconds', null);
@@ -59,13 +63,19 @@ describe('bench smoke run', () => {
     expect(results.targets.map((t) => t.name)).toEqual([
       'exporterVsKcat',
       'nativeExporterVsKcat',
+      'steadyStateDrainSeconds',
+      'exporterCpuVsKcat',
       'nativeExporterCpuVsKcat',
       'peakRssMb',
+      'startupToFirstStoredSeconds',
+      'nativeStartupToFirstStoredSeconds',
       'p99FlushLatencyMs',
       'growth256vs8',
       'synth50Seconds',
       'intervalRssGrowthMb',
     ]);
+    // A smoke topic drains in about a second: the steady-state condition is reported, and not met.
+    expect(results.targets.find((t) => t.name === 'steadyStateDrainSeconds')).toMatchObject({ met: false });
     expect(results.machine).toEqual({
       cpuModel: expect.any(String),
       cores: expect.any(Number),
@@ -74,6 +84,8 @@ describe('bench smoke run', () => {
       os: expect.any(String),
       kcat: expect.any(String),
       librdkafka: expect.any(String),
+      broker: expect.stringMatching(/^Apache Kafka 4\.\d+\.\d+ \(KRaft, /),
+      s3: expect.stringContaining('moto'),
     });
     expect(Number.isNaN(Date.parse(results.date))).toBe(false);
     expect(results.loadAverage).toEqual({ atStart: expect.any(Array), atEnd: expect.any(Array) });
@@ -91,11 +103,42 @@ describe('bench smoke run', () => {
     expect(results.main.exporterNative.events).toBe(events);
   });
 
+  test('times start-up in order: process started, group joined, first object stored', () => {
+    for (const startup of [results.startup.kafkajs, results.startup.native]) {
+      const { processStartedSeconds, groupJoinedSeconds, firstObjectStoredSeconds } = startup;
+      expect(processStartedSeconds).toBeGreaterThan(0);
+      expect(groupJoinedSeconds).toBeGreaterThan(processStartedSeconds!);
+      expect(firstObjectStoredSeconds).toBeGreaterThan(groupJoinedSeconds!);
+    }
+  });
+
+  test('steps production up until a rate is not sustained, with lag and flush latency per step', () => {
+    expect(results.sustained.map((run) => run.client)).toEqual(smoke.sustainedClients);
+    for (const run of results.sustained) {
+      expect(run.steps.length).toBeGreaterThan(0);
+      expect(run.steps.length).toBeLessThanOrEqual(smoke.sustained.fractions.length);
+      // Every step before the last was sustained; the run stops at the first one that was not.
+      expect(run.steps.slice(0, -1).every((step) => step.sustained)).toBe(true);
+      for (const step of run.steps) {
+        expect(step.producedEventsPerSecond).toBeGreaterThan(0);
+        expect(step.maxLagEvents).toBeGreaterThanOrEqual(0);
+      }
+      const sustained = run.steps.filter((step) => step.sustained);
+      expect(run.maxSustainedEventsPerSecond).toBe(sustained.pop()?.targetEventsPerSecond ?? 0);
+      expect(results.maxSustainedEventsPerSecond[run.client]).toBe(run.maxSustainedEventsPerSecond);
+    }
+  });
+
   test('measures CPU seconds per GB of every consumer of the main topic, from /proc', () => {
     // kcat reads the smoke topic within a clock tick or two (10 ms each); Node processes take longer.
     const { kcat, ...node } = results.cpuSecondsPerGb;
     expect(kcat).toBeGreaterThanOrEqual(0);
-    for (const value of Object.values(node)) expect(value).toBeGreaterThan(0);
+    for (const value of Object.values(node)) expect(value).toBeGreaterThanOrEqual(0);
+    // Start-up costs CPU: the numbers with it are at least the steady-state ones.
+    const { kcat: _, ...withStartup } = results.cpuSecondsPerGbIncludingStartup;
+    for (const [consumer, value] of Object.entries(withStartup)) {
+      expect(value).toBeGreaterThan(node[consumer as keyof typeof node]);
+    }
     expect(results.main.exporterNative.client).toBe('native');
     expect(results.main.exporter.client).toBe('kafkajs');
   });
@@ -134,7 +177,8 @@ describe('bench smoke run', () => {
   });
 
   test('prints the table with ratios against kcat', () => {
-    expect(stdout).toContain('kcat (limit)');
+    expect(stdout).toContain('kcat -C -e (limit)');
+    expect(stdout).toContain('Maximum sustained rate');
     expect(stdout).toMatch(/exporter kafkajs \(stored\+committed\)\s+[\d,]+\s+[\d.]+\s+[\d.]+x/);
   });
 });

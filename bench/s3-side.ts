@@ -1,0 +1,83 @@
+/**
+ * The bench's S3 side: the server the exporters store into, behind one seam so another S3-compatible
+ * server can replace moto (`--s3 NAME`). A side starts, creates the bench's bucket, and hands back its
+ * endpoint, an admin client (to read the bucket back) and the writer credentials the exporters get.
+ * The bench puts its PUT recorder (bench/put-recorder.ts) in front of whatever endpoint a side returns.
+ */
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { AwsCredentials, startMoto } from '../local';
+
+export interface S3Side {
+  /** The name `--s3` selects, recorded in results.json. */
+  readonly name: string;
+  /** What the server is, for results.json and the table (e.g. `moto_server 5.1.x (Python)`). */
+  readonly description: string;
+  readonly endpoint: string;
+  /** A client allowed to list and read the bucket. */
+  readonly s3: S3Client;
+  /** The exporters' credentials: allowed to put objects into the bucket. */
+  readonly writer: AwsCredentials;
+  stop(): Promise<void>;
+}
+
+export type S3SideFactory = (bucket: string) => Promise<S3Side>;
+
+/** moto_server with an IAM writer user holding only what the exporter needs (GetBucketLocation, PutObject). */
+async function startMotoSide(bucket: string): Promise<S3Side> {
+  const aws = await startMoto({ enforceIam: false });
+  try {
+    const s3 = aws.s3();
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const writer = await aws.createUserWithPolicy('bench-writer', {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: `arn:aws:s3:::${bucket}` },
+        { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*.jsonl` },
+      ],
+    });
+    return {
+      name: 'moto',
+      description: 'moto_server (Python, local/aws/moto.ts)',
+      endpoint: aws.endpoint,
+      s3,
+      writer,
+      stop: () => aws.stop(),
+    };
+  } catch (error) {
+    await aws.stop();
+    throw error;
+  }
+}
+
+/**
+ * Every S3 side the bench knows, by `--s3` name; moto is the default. A new server (e.g. a faster
+ * S3-compatible one under local/s3/) is one entry here.
+ */
+export const S3_SIDES: Readonly<Record<string, S3SideFactory>> = {
+  moto: startMotoSide,
+};
+
+export const DEFAULT_S3_SIDE = 'moto';
+
+export function s3SideFactory(name: string): S3SideFactory {
+  const factory = S3_SIDES[name];
+  if (!factory) {
+    throw new Error(
+      `--s3 ${name} is not an S3 side the bench knows: use one of ${Object.keys(S3_SIDES).join(', ')}`,
+    );
+  }
+  return factory;
+}
+
+/** The exporter's BATCH_EXPORTER_SINK_CREDENTIALS: `aws iam create-access-key` JSON of the writer. */
+export function credentialsJson(side: S3Side): string {
+  return JSON.stringify({
+    AccessKey: {
+      UserName: 'bench-writer',
+      AccessKeyId: side.writer.accessKeyId,
+      Status: 'Active',
+      SecretAccessKey: side.writer.secretAccessKey,
+      CreateDate: new Date().toISOString(),
+    },
+  });
+}
