@@ -123,22 +123,23 @@ export const BENCH_STEPS: readonly BenchStep[] = [
     },
   },
   {
-    // Rising production rates, as fractions of each client's steady-state rate.
+    // Rising production rates, as fractions of the slower client's steady-state rate.
     part: 'sustained',
     run: async (context) => {
       const main = mainOf(context);
       const { sustained: plan, sustainedClients } = context.profile;
+      const steadyState = { kafkajs: main.exporter, native: main.exporterNative };
+      const basedOn = Math.min(...sustainedClients.map((client) => steadyState[client].eventsPerSecond));
       for (const client of sustainedClients) {
         const topic = `bench-sustained-${client}`;
         await context.kafka.createTopics([{ name: topic, partitions: plan.partitions }]);
-        const steadyState = client === 'native' ? main.exporterNative : main.exporter;
         context.measured.sustained.push(
           await measureSustained(context.env, context.kafka.bootstrap, {
             label: `sustained-${client}`,
             topic,
             plan,
             client,
-            basedOnEventsPerSecond: steadyState.eventsPerSecond,
+            basedOnEventsPerSecond: basedOn,
             maxObjectBytes: context.profile.maxObjectBytes,
             log: context.log,
           }),
@@ -368,7 +369,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       },
       notes: [
         `steady state: each consumer drains the same preloaded backlog; the exporter is timed from its first assignment ('assignment ready' in its log) until the group's committed offsets equal every partition's high watermark, kcat from spawn to exit, the bare clients from the group join to the last record; CPU seconds from /proc (exporter) or process.cpuUsage (bare clients) over the same span; throughput runs use a ${interval} s interval`,
-        `maximum sustained rate: one exporter on an empty ${profile.sustained.partitions}-partition topic while kcat -P produces at ${profile.sustained.fractions.join(', ')} x its steady-state rate, ${profile.sustained.holdSeconds} s each, interval ${profile.sustained.intervalSeconds} s; sustained while the group's lag stays below two intervals of production`,
+        `maximum sustained rate: one exporter on an empty ${profile.sustained.partitions}-partition topic while kcat -P produces at ${profile.sustained.fractions.join(', ')} x the slower client's steady-state rate (stopping at the first rate not sustained), ${profile.sustained.holdSeconds} s each, interval ${profile.sustained.intervalSeconds} s; sustained while the group's lag stays below two intervals of production`,
         `interval end -> stored is measured by a pass-through HTTP recorder in front of the S3 side (${s3.name}): per interval, the time from its end until its last data object was answered 200`,
         `one broker (${kafka.version}) and the S3 side run on the same machine as the consumers; kcat and the bare clients print/drop records without storing them`,
         ...options.notes,

@@ -13,7 +13,10 @@ import { perGigabyte } from './proc-status';
 import { round } from './throughput';
 
 export interface SustainedPlan {
-  /** Rates tried, as fractions of the exporter's steady-state rate on the backlog, ascending. */
+  /**
+   * Rates tried, ascending, as fractions of the slowest measured client's steady-state rate on the backlog
+   * (one ladder for every client, so their results compare).
+   */
   readonly fractions: readonly number[];
   /** How long each rate must hold. */
   readonly holdSeconds: number;
