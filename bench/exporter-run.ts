@@ -16,7 +16,7 @@ import { FlushLatency, histogramQuantileSeconds, intervalLatenciesMs, summarizeL
 import { GroupProgress } from './offsets';
 import { PreloadedTopic } from './preload';
 import { PutRecorder, StoredPut } from './put-recorder';
-import { cpuSeconds, peakRssMb, perGigabyte } from './proc-status';
+import { cpuSeconds, peakRssMb, perGigabyte, threadCpuSeconds } from './proc-status';
 import { StoredObjects, readStoredObjects } from './stored-objects';
 import { Throughput, round, throughput } from './throughput';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -101,6 +101,8 @@ export interface ExporterMeasurement extends Throughput {
   /** Highest VmHWM of any of the run's processes. */
   readonly peakRssMb: number;
   readonly processes: readonly ExporterProcessReport[];
+  /** CPU seconds per thread name of the first process, spawn to the last commit (bench/proc-status.ts). */
+  readonly threadCpuSeconds: Record<string, number>;
   /** Interval end -> the interval's last data object stored, per interval. */
   readonly flushLatency: FlushLatency;
   /** The raw samples behind `flushLatency`, so runs can be pooled. */
@@ -198,6 +200,8 @@ export async function runExporter(
     const running = group;
     const finishedAt = await waitForCommits(progress, running, env.timeoutSeconds, spec);
     const { peakRssMb: peak, cpuSeconds: cpuAtEnd, peaks } = running.usage();
+    const pid = running.processes[0].child.pid;
+    const threads = pid ? threadCpuSeconds(pid) : {};
     const cpuAtReady = running.processes.reduce((sum, p) => sum + (p.cpuAtReady ?? 0), 0);
     const metrics = await Promise.all(
       running.processes.map((p, i) =>
@@ -246,6 +250,7 @@ export async function runExporter(
         exitCode: exitCodes[i],
         readySeconds: round(p.readySeconds ?? Number.NaN, 3),
       })),
+      threadCpuSeconds: threads,
       flushLatency: summarizeLatencies(latencies),
       flushLatencySamplesMs: latencies,
       runtimeFlushDurationSeconds: {

@@ -48,3 +48,31 @@ export function childrenCpuSeconds(stat: string): number {
 export function perGigabyte(seconds: number, valueBytes: number): number {
   return Math.round((seconds / (valueBytes / 1e9)) * 1000) / 1000;
 }
+
+/**
+ * CPU seconds (user + system) per thread name of a running process so far, from /proc/<pid>/task/*: where
+ * the process's CPU goes beyond the JavaScript thread a V8 profile sees (librdkafka's `rdk:*` threads,
+ * libuv's workers, V8's GC helpers). Names ending in digits are summed (`rdk:broker1` -> `rdk:broker`).
+ */
+export function threadCpuSeconds(pid: number): Record<string, number> {
+  const byName: Record<string, number> = {};
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const task of tasks) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
+    const fields = statFields(stat);
+    const seconds = (Number(fields[14 - 3]) + Number(fields[15 - 3])) / TICKS_PER_SECOND;
+    byName[name] = Math.round(((byName[name] ?? 0) + seconds) * 100) / 100;
+  }
+  return byName;
+}
