@@ -6,6 +6,7 @@
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsCredentials, startMoto } from '../local';
+import { startGofakes3 } from '../local/s3/gofakes3';
 
 export interface S3Side {
   /** The name `--s3` selects, recorded in results.json. */
@@ -50,11 +51,35 @@ async function startMotoSide(bucket: string): Promise<S3Side> {
 }
 
 /**
- * Every S3 side the bench knows, by `--s3` name; moto is the default. A new server (e.g. a faster
- * S3-compatible one under local/s3/) is one entry here.
+ * The project's fast S3-compatible server (gofakes3's in-memory backend, local/s3/gofakes3.ts): any
+ * credentials, `If-None-Match: *` honoured, so the exporter's conditional puts behave as on S3. It holds
+ * every object in memory: a full run stores a few GB.
+ */
+async function startGofakes3Side(bucket: string): Promise<S3Side> {
+  const server = await startGofakes3();
+  try {
+    await server.createBucket(bucket);
+    return {
+      name: 'gofakes3',
+      description: 'gofakes3 in-memory (Go, local/s3/gofakes3.ts)',
+      endpoint: server.endpoint,
+      s3: server.s3(),
+      // The server accepts any key; the exporter's configuration wants one shaped like AWS's.
+      writer: { accessKeyId: 'AKIABENCHWRITER00001', secretAccessKey: 'bench-writer-secret' },
+      stop: () => server.stop(),
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/**
+ * Every S3 side the bench knows, by `--s3` name; moto is the default. A new server is one entry here.
  */
 export const S3_SIDES: Readonly<Record<string, S3SideFactory>> = {
   moto: startMotoSide,
+  gofakes3: startGofakes3Side,
 };
 
 export const DEFAULT_S3_SIDE = 'moto';
