@@ -8,7 +8,9 @@ export type S3Fault =
   /** Hold the request without answering, so the client's timeout fires; nothing is forwarded. */
   | { readonly kind: 'hang' }
   /** Forward the request (the object is stored), then answer 500 instead: a lost response. */
-  | { readonly kind: 'lose-response' };
+  | { readonly kind: 'lose-response' }
+  /** Hold the request in flight until `release()`, then forward it as it came: a slow store. */
+  | { readonly kind: 'hold' };
 
 export interface FaultRule {
   readonly fault: S3Fault;
@@ -23,6 +25,8 @@ export interface FaultRule {
 export interface FaultStats {
   readonly forwarded: number;
   readonly faulted: number;
+  /** Requests held by a `hold` fault and not released yet. */
+  readonly held: number;
 }
 
 /**
@@ -32,6 +36,8 @@ export interface FaultStats {
 export interface FaultProxy {
   readonly endpoint: string;
   inject(rule: FaultRule): void;
+  /** Forwards every request a `hold` fault holds. */
+  release(): void;
   clear(): void;
   stats(): FaultStats;
   stop(): Promise<void>;
@@ -48,6 +54,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   const upstream = new URL(target);
   const rules: Array<FaultRule & { remaining: number }> = [];
   const hung = new Set<http.ServerResponse>();
+  const held: Array<() => void> = [];
   let forwarded = 0;
   let faulted = 0;
 
@@ -92,7 +99,15 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       res.once('close', () => hung.delete(res));
       return;
     }
-    const forward = http.request(
+    if (fault?.kind === 'hold') {
+      held.push(() => forward(req, res, undefined));
+      return;
+    }
+    forward(req, res, fault);
+  });
+
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, fault: S3Fault | undefined) => {
+    const upstreamRequest = http.request(
       {
         host: upstream.hostname,
         port: upstream.port,
@@ -111,9 +126,9 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
         answer.pipe(res);
       },
     );
-    forward.once('error', () => answerError(res, 502));
-    req.pipe(forward);
-  });
+    upstreamRequest.once('error', () => answerError(res, 502));
+    req.pipe(upstreamRequest);
+  };
   const sockets = new Set<net.Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -125,8 +140,11 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   return {
     endpoint: `http://127.0.0.1:${port}`,
     inject: (rule) => rules.push({ ...rule, remaining: rule.count }),
+    release: () => {
+      for (const send of held.splice(0, held.length)) send();
+    },
     clear: () => rules.splice(0, rules.length),
-    stats: () => ({ forwarded, faulted }),
+    stats: () => ({ forwarded, faulted, held: held.length }),
     stop: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -17,6 +17,8 @@ const DESCRIPTIONS: Record<keyof typeof ENVIRONMENT, string> = {
   kafkaSaslRegion: 'MSK cluster region for aws-msk-iam (default AWS_REGION)',
   kafkaSessionTimeoutMs: 'ms before a silent member loses its partitions (default 30000)',
   kafkaHeartbeatIntervalMs: 'ms between heartbeats, below the session timeout (default 3000)',
+  kafkaMetadataMaxAgeMs:
+    'ms between topic metadata refreshes: added partitions are consumed within it (default 30000)',
   sinkBucket: 'the S3 bucket',
   sinkRegion: "the bucket's region (default: GetBucketLocation)",
   sinkEndpoint: 'an S3-compatible endpoint URL (default AWS S3)',

@@ -35,6 +35,7 @@ export function describeConfig(config: ExporterConfig): Record<string, unknown> 
       tls: config.kafka.tls,
       sessionTimeoutMs: config.kafka.sessionTimeoutMs ?? 'default',
       heartbeatIntervalMs: config.kafka.heartbeatIntervalMs ?? 'default',
+      metadataMaxAgeMs: config.kafka.metadataMaxAgeMs ?? 'default',
       sasl: config.kafka.sasl
         ? {
             mechanism: config.kafka.sasl.mechanism,

@@ -84,6 +84,7 @@ const ENVIRONMENT_FIELDS: Partial<
   kafkaSaslRegion: { field: 'kafka.sasl.region', kind: 'string' },
   kafkaSessionTimeoutMs: { field: 'kafka.sessionTimeoutMs', kind: 'integer' },
   kafkaHeartbeatIntervalMs: { field: 'kafka.heartbeatIntervalMs', kind: 'integer' },
+  kafkaMetadataMaxAgeMs: { field: 'kafka.metadataMaxAgeMs', kind: 'integer' },
   sinkBucket: { field: 'sink.bucket', kind: 'string' },
   sinkRegion: { field: 'sink.region', kind: 'string' },
   sinkEndpoint: { field: 'sink.endpoint', kind: 'string' },
@@ -673,6 +674,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): L
       tls: kafka.tls ?? false,
       ...(kafka.sessionTimeoutMs !== undefined && { sessionTimeoutMs: kafka.sessionTimeoutMs }),
       ...(kafka.heartbeatIntervalMs !== undefined && { heartbeatIntervalMs: kafka.heartbeatIntervalMs }),
+      ...(kafka.metadataMaxAgeMs !== undefined && { metadataMaxAgeMs: kafka.metadataMaxAgeMs }),
       ...(sasl && {
         sasl: {
           mechanism: sasl.mechanism as SaslMechanism,

@@ -23,6 +23,7 @@ export interface RenderableConfig {
     };
     readonly sessionTimeoutMs?: number;
     readonly heartbeatIntervalMs?: number;
+    readonly metadataMaxAgeMs?: number;
   };
   readonly sink: {
     readonly bucket: string;
@@ -60,6 +61,7 @@ export function renderEnvironment(config: RenderableConfig): Record<string, stri
     [ENVIRONMENT.kafkaSaslRegion, config.kafka.sasl?.region],
     [ENVIRONMENT.kafkaSessionTimeoutMs, config.kafka.sessionTimeoutMs],
     [ENVIRONMENT.kafkaHeartbeatIntervalMs, config.kafka.heartbeatIntervalMs],
+    [ENVIRONMENT.kafkaMetadataMaxAgeMs, config.kafka.metadataMaxAgeMs],
     [ENVIRONMENT.sinkBucket, config.sink.bucket],
     [ENVIRONMENT.sinkRegion, config.sink.region],
     [ENVIRONMENT.sinkEndpoint, config.sink.endpoint],

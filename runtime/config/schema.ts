@@ -29,6 +29,13 @@ export const DEFAULT_ON_DATA_LOSS = 'fail';
 /** The Kafka client library the consumer runs on (runtime/kafka). */
 export const KAFKA_CLIENTS = ['kafkajs', 'native'] as const;
 export const DEFAULT_KAFKA_CLIENT = 'kafkajs';
+/**
+ * How often the consumer refreshes the topic's metadata, so the group rebalances onto partitions added while
+ * it runs. Both clients default to 5 minutes (kafkajs metadataMaxAge, librdkafka
+ * topic.metadata.refresh.interval.ms); 30 s bounds the wait for a new partition at the cost of one small
+ * Metadata request per 30 s.
+ */
+export const DEFAULT_METADATA_MAX_AGE_MS = 30_000;
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512', 'aws-msk-iam'] as const;
 
 const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
@@ -118,6 +125,14 @@ export const CONFIG_SCHEMA = {
           minimum: 100,
           maximum: 100000,
           description: 'milliseconds between heartbeats, below sessionTimeoutMs (default 3000)',
+        },
+        metadataMaxAgeMs: {
+          type: 'integer',
+          minimum: 1000,
+          maximum: 3600000,
+          description:
+            'milliseconds between topic metadata refreshes: how soon partitions added to the topic are consumed, ' +
+            `1000 to 3600000 (default ${DEFAULT_METADATA_MAX_AGE_MS})`,
         },
         sasl: {
           type: 'object',
@@ -242,6 +257,7 @@ export interface ExporterConfigInput {
     sasl?: { mechanism?: string; username?: string; password?: string; region?: string };
     sessionTimeoutMs?: number;
     heartbeatIntervalMs?: number;
+    metadataMaxAgeMs?: number;
   };
   sink?: {
     bucket?: string;

@@ -22,6 +22,7 @@
  * | BATCH_EXPORTER_KAFKA_SASL_REGION         | kafka.sasl.region (aws-msk-iam; default AWS_REGION) |
  * | BATCH_EXPORTER_KAFKA_SESSION_TIMEOUT_MS  | kafka.sessionTimeoutMs              |
  * | BATCH_EXPORTER_KAFKA_HEARTBEAT_INTERVAL_MS | kafka.heartbeatIntervalMs         |
+ * | BATCH_EXPORTER_KAFKA_METADATA_MAX_AGE_MS | kafka.metadataMaxAgeMs              |
  * | BATCH_EXPORTER_SINK_BUCKET               | sink.bucket                         |
  * | BATCH_EXPORTER_SINK_REGION               | sink.region                         |
  * | BATCH_EXPORTER_SINK_ENDPOINT             | sink.endpoint                       |
@@ -68,6 +69,8 @@ export interface KafkaConfig {
   readonly sessionTimeoutMs?: number;
   /** Below sessionTimeoutMs (a third of it is usual). Default: kafkajs's 3000. */
   readonly heartbeatIntervalMs?: number;
+  /** How often topic metadata is refreshed (new partitions are consumed within about this). Default: 30000. */
+  readonly metadataMaxAgeMs?: number;
 }
 
 export type SinkCredentials =

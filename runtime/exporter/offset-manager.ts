@@ -107,10 +107,13 @@ export class OffsetManager {
     this.committed.clear();
     this.marks.clear();
     if (partitions.length === 0) return new Map();
-    const [positions, watermarks] = await Promise.all([
-      consumer.committed(partitions),
-      consumer.watermarks(),
+    const watermarks = await consumer.watermarks();
+    // Every partition of the topic, to tell a new group from partitions added to the topic later.
+    const positions = await consumer.committed([
+      ...new Set([...partitions, ...watermarks.map((w) => w.partition)]),
     ]);
+    const startAtEarliest =
+      this.options.includeExistingEvents || positions.some((p) => p.offset !== undefined);
     const intents = new Map<string, ObjectIntent>();
     const pins: Array<{ partition: number; offset: string; metadata: string }> = [];
     const lost: OffsetRange[] = [];
@@ -122,7 +125,11 @@ export class OffsetManager {
       if (metadata.mark) this.marks.set(partition, metadata.mark);
       if (metadata.intent) intents.set(metadata.intent.key, metadata.intent);
       if (position?.offset === undefined) {
-        const start = this.options.includeExistingEvents ? (marks?.low ?? '0') : (marks?.high ?? '0');
+        // includeExistingEvents=false skips what a new group finds on the topic. A partition without a
+        // committed offset in a group that has some was added to the topic after the export began (every
+        // assigned partition is pinned here on first assignment): all its records are new, it starts at the
+        // earliest.
+        const start = startAtEarliest ? (marks?.low ?? '0') : (marks?.high ?? '0');
         pins.push({ partition, offset: start, metadata: '' });
         this.committed.set(partition, start);
       } else {
@@ -152,7 +159,7 @@ export class OffsetManager {
     if (pins.length > 0) {
       logger.info(
         { pins: pins.map((p) => ({ partition: p.partition, offset: p.offset })) },
-        `no committed offsets yet: starting at the ${this.options.includeExistingEvents ? 'earliest' : 'latest'} offset`,
+        `no committed offsets yet: starting at the ${startAtEarliest ? 'earliest' : 'latest'} offset`,
       );
       if ((await this.tryCommit(pins)) === 'fenced') return 'fenced';
       await onProgress();

@@ -3,6 +3,7 @@ import { Admin, Consumer, Kafka, type Batch, type KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from '../config/types';
 import { kafkaJsConfig } from '../config/kafkajs';
+import { DEFAULT_METADATA_MAX_AGE_MS } from '../config/schema';
 import {
   CommitRequest,
   CommittedPosition,
@@ -141,6 +142,9 @@ class KafkaJsGroupConsumer implements GroupConsumer {
       groupId: this.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      // The group leader rebalances onto added partitions when a metadata refresh shows them; kafkajs refreshes
+      // every 5 minutes by default.
+      metadataMaxAge: options.kafka.metadataMaxAgeMs ?? DEFAULT_METADATA_MAX_AGE_MS,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? DEFAULT_MAX_BYTES_PER_PARTITION,
       maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,

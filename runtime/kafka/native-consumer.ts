@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { signMskIamToken } from '../config/kafkajs';
 import { librdkafkaSettings } from '../config/librdkafka';
+import { DEFAULT_METADATA_MAX_AGE_MS } from '../config/schema';
 import type { KafkaConfig } from '../config/types';
 import {
   CommitRequest,
@@ -135,6 +136,11 @@ class NativeClient {
         'auto.offset.reset': options.fromBeginning || !group ? 'earliest' : 'latest',
         'session.timeout.ms': String(options.sessionTimeoutMs ?? 30_000),
         'heartbeat.interval.ms': String(options.heartbeatIntervalMs ?? 3_000),
+        // The group leader rebalances onto added partitions when a metadata refresh shows them (librdkafka's
+        // default refresh is every 5 minutes).
+        'topic.metadata.refresh.interval.ms': String(
+          options.kafka.metadataMaxAgeMs ?? DEFAULT_METADATA_MAX_AGE_MS,
+        ),
         log_level: options.logger.isLevelEnabled('debug') ? '7' : '5',
       },
       group,

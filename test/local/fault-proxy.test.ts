@@ -55,4 +55,18 @@ describe('S3 fault proxy', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'faults', Key: 'c.jsonl', Body: 'z' }));
     expect(proxy.stats().faulted - before).toBe(1);
   });
+
+  test('a held request reaches the store only once released, with its body intact', async () => {
+    proxy.inject({ fault: { kind: 'hold' }, count: 1, method: 'PUT' });
+    const put = s3.send(new PutObjectCommand({ Bucket: 'faults', Key: 'd.jsonl', Body: 'held body' }));
+    while (proxy.stats().held === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'faults', Key: 'd.jsonl' }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
+    proxy.release();
+    await put;
+    expect(proxy.stats().held).toBe(0);
+    const stored = await s3.send(new GetObjectCommand({ Bucket: 'faults', Key: 'd.jsonl' }));
+    expect(await stored.Body!.transformToString()).toBe('held body');
+  });
 });
