@@ -51,7 +51,7 @@ function cluster(brokers: readonly object[]) {
     brokerPool: pool,
     retrier: createRetry({ retries: 0 }),
     logger,
-  }) as { findGroupCoordinatorMetadata(request: { groupId: string }): Promise<unknown> };
+  }) as unknown as { findGroupCoordinatorMetadata(request: { groupId: string }): Promise<unknown> };
 }
 
 describe('kafkajs group denial reporting (runtime/kafka/kafkajs-group-denial.ts)', () => {
