@@ -104,6 +104,15 @@ export class Batcher {
     }
   }
 
+  /**
+   * `partition`, expected at `from`, may continue past it: `[from, next batch)` was read and holds no record.
+   * Without this, a first batch after a join or seek that starts beyond the expected offset is rejected.
+   */
+  acceptGap(partition: number, from: string): void {
+    const position = this.positions.get(partition);
+    if (position !== undefined && position.next === from) position.exact = false;
+  }
+
   /** The partitions of the current assignment. */
   assigned(): number[] {
     return [...this.positions.keys()].sort((a, b) => a - b);

@@ -254,8 +254,13 @@ class Exporter {
       // One stale batch per partition is normal after a join (fetched before the seek took effect). Another
       // for the same offset means the consumer jumps ahead after every seek: retention removed resumeAt.
       const key = `${batch.partition}@${result.resumeAt}`;
+      // Or nothing is stored there: compaction removed those records, or they are transaction markers (a client
+      // that reports a batch's first record, not the offset it fetched at, starts past them after every seek).
       if (this.staleSeeks.has(key)) {
-        this.checkSkipped({ partition: batch.partition, from: result.resumeAt!, to: batch.fetchedOffset });
+        this.checkSkipped(
+          { partition: batch.partition, from: result.resumeAt!, to: batch.fetchedOffset },
+          { afterSeek: true },
+        );
       }
       this.staleSeeks.add(key);
       return;
@@ -279,8 +284,10 @@ class Exporter {
    * On a loss, `fail` stops here. `skip` resyncs: the consumer may have jumped past records still stored (it
    * resets to the latest offset unless includeExistingEvents), so everything is re-read from the committed
    * offsets, and the assignment reports and skips exactly what retention removed after them.
+   * `afterSeek`: the consumer was seeked to `from` and delivered from `to` on again. Without a loss, the
+   * range is read: when it holds no record the consumer may go on past `from` (the next batch is accepted).
    */
-  private checkSkipped(skipped: OffsetRange): void {
+  private checkSkipped(skipped: OffsetRange, { afterSeek = false } = {}): void {
     if (this.skipChecks.has(skipped.partition)) return;
     this.skipChecks.add(skipped.partition);
     const epoch = this.epoch;
@@ -297,7 +304,10 @@ class Exporter {
           this.resync();
           return;
         }
-        if (lost === undefined) return;
+        if (lost === undefined) {
+          if (afterSeek) await this.acceptEmptyRange(skipped, epoch);
+          return;
+        }
         const description =
           `records of topic '${this.config.stream.topic}' were removed by retention while the exporter was ` +
           `behind, before they were exported: partition ${lost.partition} [${lost.from}, ${lost.to}).`;
@@ -307,6 +317,21 @@ class Exporter {
         this.skipChecks.delete(skipped.partition);
       }
     });
+  }
+
+  /** Lets the batcher accept a batch beyond `range.from` if `range` holds no record (read to be sure). */
+  private async acceptEmptyRange(range: OffsetRange, epoch: number): Promise<void> {
+    let empty: boolean;
+    try {
+      empty = await this.offsets!.holdsNoRecords(range);
+    } catch (error) {
+      // Undecided: the next stale batch for this offset asks again.
+      this.logger.warn({ error: (error as Error).message, range }, 'reading a skipped range failed');
+      return;
+    }
+    if (!empty || epoch !== this.epoch) return;
+    this.logger.info({ range }, 'no records stored in the skipped range (compaction or transaction markers)');
+    this.batcher.acceptGap(range.partition, range.from);
   }
 
   private enqueueFlush(snapshot: BatchSnapshot, epoch: number): void {

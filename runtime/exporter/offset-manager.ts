@@ -401,6 +401,18 @@ export class OffsetManager {
     return { partition, from, to: minOffset(low, to) };
   }
 
+  /**
+   * Whether `range` holds no record at all (compaction removed them, or they are transaction markers), read
+   * through the range reader.
+   */
+  async holdsNoRecords(range: OffsetRange): Promise<boolean> {
+    let found = false;
+    await this.options.reader.read([range], (_partition, records) => {
+      if (records.length > 0) found = true;
+    });
+    return !found;
+  }
+
   /** Throws a {@link DataLossError} (`fail`), or logs and counts the ranges (`skip`). */
   dataLost(description: string, ranges: readonly OffsetRange[]): void {
     if (this.onDataLoss === 'fail') {

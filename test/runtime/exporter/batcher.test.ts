@@ -91,6 +91,20 @@ describe('Batcher', () => {
     expect(batcher.take()!.slices[0]).toMatchObject({ from: '2', to: '6' });
   });
 
+  test('accepts a first batch beyond the expected offset once that gap was found empty, as one contiguous slice', () => {
+    const topic = topicWith(0, 6);
+    const batcher = new Batcher('topic', 1 << 20, intervalOf);
+    batcher.assign(new Map([[0, '2']]));
+    // A gap elsewhere changes nothing: only the offset the partition waits at.
+    batcher.acceptGap(0, '1');
+    expect(batcher.append(topic.batch(0, 4, 6), t0).rejected).toBe('stale');
+    batcher.acceptGap(0, '2');
+    expect(batcher.append(topic.batch(0, 4, 6), t0)).toMatchObject({
+      skipped: { partition: 0, from: '2', to: '4' },
+    });
+    expect(batcher.take()!.slices[0]).toMatchObject({ from: '2', to: '6' });
+  });
+
   test('reports the offsets a later batch skipped, and keeps its slice contiguous', () => {
     const topic = topicWith(0, 10);
     const batcher = new Batcher('topic', 1 << 20, intervalOf);
