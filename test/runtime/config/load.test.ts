@@ -145,6 +145,18 @@ describe('loadConfig', () => {
     expect(config?.sink.requestTimeoutMs).toBe(3000);
   });
 
+  test('reads how often topic metadata is refreshed, and names the range when it is out of it', () => {
+    expect(loadConfig({ ...MINIMAL }).config?.kafka.metadataMaxAgeMs).toBeUndefined();
+    expect(
+      loadConfig({ ...MINIMAL, [ENVIRONMENT.kafkaMetadataMaxAgeMs]: '5000' }).config?.kafka.metadataMaxAgeMs,
+    ).toBe(5000);
+    expect(messages(loadConfig({ ...MINIMAL, [ENVIRONMENT.kafkaMetadataMaxAgeMs]: '100' }))).toEqual([
+      expect.stringMatching(
+        /^kafka\.metadataMaxAgeMs \(BATCH_EXPORTER_KAFKA_METADATA_MAX_AGE_MS\) is out of range \(must be >= 1000\) \(got 100\)/,
+      ),
+    ]);
+  });
+
   test('fails when heartbeats are not below the session timeout, suggesting a third of it', () => {
     expect(
       messages(

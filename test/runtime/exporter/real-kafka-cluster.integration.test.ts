@@ -1,66 +1,56 @@
-import { LocalAws, LocalKafka, LocalServices, startKafka, startMoto } from '../../../local';
-import { builtCli } from '../cli/spawn-cli';
 import { KAFKA_CLIENTS, createBucket, waitUntilCaughtUp } from '../support/exporter-harness';
-import { ExporterProcess, events, startProcess, terminate } from '../support/exporter-process';
-import { duplicates, exportedTo, groupOf, realKafkaEnv, testClient } from '../support/real-kafka-exporter';
+import { events, terminate } from '../support/exporter-process';
+import {
+  duplicates,
+  exportedTo,
+  groupOf,
+  partitionLeaders,
+  realKafkaEnv,
+  realKafkaSuite,
+  testClient,
+} from '../support/real-kafka-exporter';
 
 jest.setTimeout(150_000);
 
 /** Three Apache Kafka brokers (replication factor 3, min.insync.replicas 2) under the exporter process. */
 describe('exporter process on a three-broker Apache Kafka cluster', () => {
-  let kafka: LocalKafka;
-  let aws: LocalAws;
-  let services: LocalServices;
-  const running: ExporterProcess[] = [];
-
-  beforeAll(async () => {
-    builtCli();
-    [kafka, aws] = await Promise.all([
-      startKafka({
-        brokers: 3,
-        topics: KAFKA_CLIENTS.map((client) => ({
-          name: `leader-${client}`,
-          partitions: 4,
-          replicationFactor: 3,
-          config: { 'min.insync.replicas': '2' },
-        })),
-      }),
-      startMoto(),
-    ]);
-    services = { kafka, aws } as unknown as LocalServices;
-  });
-  afterAll(async () => {
-    for (const exporter of running) exporter.child.kill('SIGKILL');
-    await Promise.allSettled([kafka?.stop(), aws?.stop()]);
+  const suite = realKafkaSuite({
+    brokers: 3,
+    topics: KAFKA_CLIENTS.map((client) => ({
+      name: `leader-${client}`,
+      partitions: 4,
+      replicationFactor: 3,
+      config: { 'min.insync.replicas': '2' },
+    })),
   });
 
   /** The broker (node id) leading most partitions of `topic`, and which partitions it leads. */
   async function busiestLeader(topic: string): Promise<{ nodeId: number; partitions: number[] }> {
-    const admin = testClient(kafka.brokers).admin();
-    await admin.connect();
-    try {
-      const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-      const led = new Map<number, number[]>();
-      for (const p of metadata.partitions) led.set(p.leader, [...(led.get(p.leader) ?? []), p.partitionId]);
-      const [nodeId, partitions] = [...led].sort((a, b) => b[1].length - a[1].length)[0];
-      return { nodeId, partitions };
-    } finally {
-      await admin.disconnect();
+    const led = new Map<number, number[]>();
+    for (const p of await partitionLeaders(suite.kafka.brokers, topic)) {
+      led.set(p.leader, [...(led.get(p.leader) ?? []), p.partition]);
     }
+    const [nodeId, partitions] = [...led].sort((a, b) => b[1].length - a[1].length)[0];
+    return { nodeId, partitions };
   }
 
   test.each(KAFKA_CLIENTS)(
     '%s: the leader of the exporter partitions killed with -9 mid-interval while producing: every event stored once',
     async (client) => {
       const topic = `leader-${client}`;
-      await createBucket(services, topic);
+      await createBucket(suite.services, topic);
       // Idempotent, acks=all: the producer's own retries across the leader change write nothing twice.
-      const producer = testClient(kafka.brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
+      const producer = testClient(suite.kafka.brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
-      const exporter = startProcess(
-        realKafkaEnv({ brokers: kafka.brokers, endpoint: aws.endpoint, topic, client, intervalSeconds: 2 }),
+      const exporter = suite.start(
+        realKafkaEnv({
+          brokers: suite.kafka.brokers,
+          endpoint: suite.aws.endpoint,
+          topic,
+          client,
+          intervalSeconds: 2,
+        }),
       );
-      running.push(exporter);
       const leader = await busiestLeader(topic);
       let produced = 0;
       const send = async (count: number) => {
@@ -80,23 +70,25 @@ describe('exporter process on a three-broker Apache Kafka cluster', () => {
           await send(100);
           if (round === 9) {
             killedAt = produced;
-            await kafka.kill(leader.nodeId - 1, 'SIGKILL');
+            await suite.kafka.kill(leader.nodeId - 1, 'SIGKILL');
           }
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       } finally {
         await producer.disconnect();
       }
-      const progress = await waitUntilCaughtUp(services, groupOf(topic), topic, 90_000).catch((error) => {
-        throw new Error(`${(error as Error).message}\n${exporter.stdout().slice(-6000)}`);
-      });
+      const progress = await waitUntilCaughtUp(suite.services, groupOf(topic), topic, 90_000).catch(
+        (error) => {
+          throw new Error(`${(error as Error).message}\n${exporter.stdout().slice(-6000)}`);
+        },
+      );
       const code = await terminate(exporter);
-      await kafka.restart(leader.nodeId - 1);
+      await suite.kafka.restart(leader.nodeId - 1);
       expect(code).toBe(0);
       expect(killedAt).toBe(1000);
       expect(leader.partitions.length).toBeGreaterThan(0);
       expect([...progress.high.values()]).toEqual(['750', '750', '750', '750']);
-      const { events: stored } = await exportedTo(aws, topic);
+      const { events: stored } = await exportedTo(suite.aws, topic);
       expect(stored.size).toBe(3000);
       expect(duplicates(stored)).toEqual([]);
     },

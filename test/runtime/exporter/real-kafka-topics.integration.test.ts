@@ -1,10 +1,17 @@
-import { LocalAws, LocalKafka, LocalServices, startKafka, startMoto } from '../../../local';
 import { FaultProxy, startFaultProxy } from '../../../local/aws/fault-proxy';
 import { clickstreamEvent } from '../../../local/clickstream';
-import { builtCli } from '../cli/spawn-cli';
 import { KAFKA_CLIENTS, createBucket, produce, waitUntilCaughtUp } from '../support/exporter-harness';
-import { ExporterProcess, events, startProcess, terminate } from '../support/exporter-process';
-import { duplicates, exportedTo, groupOf, realKafkaEnv, testClient } from '../support/real-kafka-exporter';
+import { ExporterProcess, events, terminate } from '../support/exporter-process';
+import {
+  duplicates,
+  exportedTo,
+  groupOf,
+  partitionLeaders,
+  produceOnce,
+  realKafkaEnv,
+  realKafkaSuite,
+  testClient,
+} from '../support/real-kafka-exporter';
 
 /**
  * What only a real broker shows, on the `batch-exporter run` process, on both Kafka clients: a broker
@@ -14,53 +21,39 @@ import { duplicates, exportedTo, groupOf, realKafkaEnv, testClient } from '../su
 jest.setTimeout(150_000);
 
 describe('exporter process on a real Apache Kafka broker: puts, compaction, added partitions', () => {
-  let kafka: LocalKafka;
-  let aws: LocalAws;
+  const suite = realKafkaSuite({
+    topics: KAFKA_CLIENTS.flatMap((client) => [
+      { name: `midput-${client}`, partitions: 4 },
+      { name: `grow-${client}`, partitions: 2 },
+      {
+        name: `compact-${client}`,
+        partitions: 2,
+        // Every segment closed after 200 ms (on the next append) is cleaned: nothing dirty stays.
+        config: {
+          'cleanup.policy': 'compact',
+          'segment.ms': '200',
+          'min.cleanable.dirty.ratio': '0.01',
+          'min.compaction.lag.ms': '0',
+        },
+      },
+    ]),
+    // The cleaner looks for dirty logs every 200 ms, not every 15 s.
+    brokerConfig: { 'log.cleaner.backoff.ms': '200' },
+  });
   let proxy: FaultProxy;
-  let services: LocalServices;
-  const running: ExporterProcess[] = [];
-
   beforeAll(async () => {
-    builtCli();
-    [kafka, aws] = await Promise.all([
-      startKafka({
-        topics: KAFKA_CLIENTS.flatMap((client) => [
-          { name: `midput-${client}`, partitions: 4 },
-          { name: `grow-${client}`, partitions: 2 },
-          {
-            name: `compact-${client}`,
-            partitions: 2,
-            // Every segment closed after 200 ms (on the next append) is cleaned: nothing dirty stays.
-            config: {
-              'cleanup.policy': 'compact',
-              'segment.ms': '200',
-              'min.cleanable.dirty.ratio': '0.01',
-              'min.compaction.lag.ms': '0',
-            },
-          },
-        ]),
-        // The cleaner looks for dirty logs every 200 ms, not every 15 s.
-        brokerConfig: { 'log.cleaner.backoff.ms': '200' },
-      }),
-      startMoto(),
-    ]);
-    proxy = await startFaultProxy(aws.endpoint);
-    // The harness helpers only read the brokers and the AWS endpoint.
-    services = { kafka, aws } as unknown as LocalServices;
+    proxy = await startFaultProxy(suite.aws.endpoint);
   });
-  afterAll(async () => {
-    for (const exporter of running) exporter.child.kill('SIGKILL');
-    await Promise.allSettled([proxy?.stop(), kafka?.stop(), aws?.stop()]);
-  });
+  afterAll(async () => proxy?.stop());
 
   function run(
     topic: string,
     client: (typeof KAFKA_CLIENTS)[number],
     options: { includeExistingEvents?: boolean; extra?: Record<string, string> } = {},
   ): ExporterProcess {
-    const exporter = startProcess(
+    return suite.start(
       realKafkaEnv({
-        brokers: kafka.brokers,
+        brokers: suite.kafka.brokers,
         endpoint: proxy.endpoint,
         topic,
         client,
@@ -68,14 +61,12 @@ describe('exporter process on a real Apache Kafka broker: puts, compaction, adde
         ...options,
       }),
     );
-    running.push(exporter);
-    return exporter;
   }
 
   /** waitUntilCaughtUp, with the exporter's log in the error. */
   async function caughtUp(exporter: ExporterProcess, topic: string, timeoutMs: number) {
     try {
-      return await waitUntilCaughtUp(services, groupOf(topic), topic, timeoutMs);
+      return await waitUntilCaughtUp(suite.services, groupOf(topic), topic, timeoutMs);
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${exporter.stdout().slice(-6000)}`);
     }
@@ -90,8 +81,8 @@ describe('exporter process on a real Apache Kafka broker: puts, compaction, adde
     '%s: a broker killed with -9 while a PUT is in flight, restarted, then the PUT released: every event stored once, committed = high watermark',
     async (client) => {
       const topic = `midput-${client}`;
-      await createBucket(services, topic);
-      await produce(services, topic, events(0, 2000, topic), 4);
+      await createBucket(suite.services, topic);
+      await produce(suite.services, topic, events(0, 2000, topic), 4);
       // The first data object's PUT (not the validation object's) is held until released.
       proxy.inject({
         fault: { kind: 'hold' },
@@ -102,23 +93,25 @@ describe('exporter process on a real Apache Kafka broker: puts, compaction, adde
       const exporter = run(topic, client);
       while (proxy.stats().held === 0) await new Promise((resolve) => setTimeout(resolve, 50));
       // The intent is committed, the object is on its way: the broker dies under it.
-      await kafka.kill(0, 'SIGKILL');
+      await suite.kafka.kill(0, 'SIGKILL');
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      await kafka.restart(0);
+      await suite.kafka.restart(0);
       proxy.release();
-      await produce(services, topic, events(2000, 2000, topic), 4);
+      // Idempotent: its retries against the restarted broker write nothing twice.
+      await produceOnce(suite.kafka.brokers, topic, events(2000, 2000, topic), 4);
       const progress = await caughtUp(exporter, topic, 90_000);
       await stopped(exporter);
-      const { events: stored } = await exportedTo(aws, topic);
+      // Every record is in the topic once: 2 x 2000 over 4 partitions.
+      expect([...progress.high.values()]).toEqual(['1000', '1000', '1000', '1000']);
+      const { events: stored } = await exportedTo(suite.aws, topic);
       expect(stored.size).toBe(4000);
       expect(duplicates(stored)).toEqual([]);
-      expect([...progress.high.values()]).toEqual(['1000', '1000', '1000', '1000']);
     },
   );
 
   /** Every record of `topic` as stored now (compaction leaves gaps): partition → offset → value or null. */
   async function readTopic(topic: string): Promise<Map<number, Map<string, string | null>>> {
-    const client = testClient(kafka.brokers);
+    const client = testClient(suite.kafka.brokers);
     const admin = client.admin();
     await admin.connect();
     const high = new Map((await admin.fetchTopicOffsets(topic)).map((w) => [w.partition, BigInt(w.high)]));
@@ -179,7 +172,7 @@ describe('exporter process on a real Apache Kafka broker: puts, compaction, adde
     rounds: number,
     tombstones: number,
   ): Promise<Map<number, string[]>> {
-    const producer = testClient(kafka.brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = testClient(suite.kafka.brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const offsets = new Map<number, string[]>([
       [0, []],
@@ -249,7 +242,7 @@ describe('exporter process on a real Apache Kafka broker: puts, compaction, adde
     '%s: a compacted topic with tombstones: every record read is exported once (tombstones as _invalid/ lines), none again after a restart across a compaction, offsets past the gaps committed',
     async (client) => {
       const topic = `compact-${client}`;
-      await createBucket(services, topic);
+      await createBucket(suite.services, topic);
       // Round 1 of phase A is superseded by round 2 (same keys): the cleaner removes it before the export.
       const phaseA = await produceKeyed(topic, 0, 2, 10);
       const storedA = await compacted(topic, phaseA);
@@ -271,7 +264,7 @@ describe('exporter process on a real Apache Kafka broker: puts, compaction, adde
 
       const a = expectedFrom(storedA, new Map());
       const b = expectedFrom(storedB, committedA);
-      const { events: stored, invalid } = await exportedTo(aws, topic);
+      const { events: stored, invalid } = await exportedTo(suite.aws, topic);
       expect(duplicates(stored)).toEqual([]);
       expect([...stored.keys()].sort()).toEqual([...a.ids, ...b.ids].sort());
       expect(invalid.map((line) => `${line.partition}@${line.offset}`).sort()).toEqual(
@@ -290,18 +283,12 @@ describe('exporter process on a real Apache Kafka broker: puts, compaction, adde
 
   /** Waits until the topic's metadata lists `count` partitions, each with a leader (so a producer finds them). */
   async function leadersOf(topic: string, count: number): Promise<void> {
-    const admin = testClient(kafka.brokers).admin();
-    await admin.connect();
-    try {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-        if (metadata.partitions.length === count && metadata.partitions.every((p) => p.leader >= 0)) return;
-        if (Date.now() > deadline) throw new Error(`${topic} has no ${count} led partitions after 30 s`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    } finally {
-      await admin.disconnect();
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const partitions = await partitionLeaders(suite.kafka.brokers, topic);
+      if (partitions.length === count && partitions.every((p) => p.leader >= 0)) return;
+      if (Date.now() > deadline) throw new Error(`${topic} has no ${count} led partitions after 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
@@ -309,17 +296,17 @@ describe('exporter process on a real Apache Kafka broker: puts, compaction, adde
     '%s: partitions added while running are consumed after a metadata refresh, from their first record even with includeExistingEvents=false',
     async (client) => {
       const topic = `grow-${client}`;
-      await createBucket(services, topic);
+      await createBucket(suite.services, topic);
       // Produced before the group exists: not exported (includeExistingEvents=false).
-      await produce(services, topic, events(0, 200, `${topic}-old`), 2);
+      await produce(suite.services, topic, events(0, 200, `${topic}-old`), 2);
       const exporter = run(topic, client, {
         includeExistingEvents: false,
         extra: { BATCH_EXPORTER_KAFKA_METADATA_MAX_AGE_MS: '2000' },
       });
       await exporter.logged('partitions assigned');
       await caughtUp(exporter, topic, 30_000);
-      await produce(services, topic, events(0, 400, topic), 2);
-      const admin = testClient(kafka.brokers).admin();
+      await produce(suite.services, topic, events(0, 400, topic), 2);
+      const admin = testClient(suite.kafka.brokers).admin();
       await admin.connect();
       try {
         await admin.createPartitions({ topicPartitions: [{ topic, count: 4 }] });
@@ -328,12 +315,12 @@ describe('exporter process on a real Apache Kafka broker: puts, compaction, adde
       }
       await leadersOf(topic, 4);
       // Produced to the new partitions right away, before the exporter's next assignment includes them.
-      await produce(services, topic, events(400, 400, topic), 4);
+      await produce(suite.services, topic, events(400, 400, topic), 4);
       const progress = await caughtUp(exporter, topic, 60_000);
       await stopped(exporter);
       // 100 old + 200 + 100 on the first two, 100 each on the added ones; caught up means committed = these.
       expect(Object.fromEntries(progress.high)).toEqual({ 0: '400', 1: '400', 2: '100', 3: '100' });
-      const { events: stored } = await exportedTo(aws, topic);
+      const { events: stored } = await exportedTo(suite.aws, topic);
       expect(stored.size).toBe(800);
       expect(duplicates(stored)).toEqual([]);
       expect([...stored.keys()].some((id) => id.includes('-old'))).toBe(false);

@@ -1,8 +1,55 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaClient } from '../../../runtime/config/types';
 import type { InvalidRecordLine } from '../../../runtime/format/jsonl';
-import type { LocalAws } from '../../../local';
+import { KafkaOptions, LocalAws, LocalKafka, LocalServices, startKafka, startMoto } from '../../../local';
+import { builtCli } from '../cli/spawn-cli';
 import { countEventIds, readObjects } from './exporter-harness';
+import { ExporterProcess, startProcess } from './exporter-process';
+
+/** The broker(s) and moto of one real-Kafka suite, started once in its beforeAll, stopped in its afterAll. */
+export interface RealKafkaSuite {
+  readonly kafka: LocalKafka;
+  readonly aws: LocalAws;
+  /** For the harness helpers, which only read the brokers and the AWS endpoint. */
+  readonly services: LocalServices;
+  /** Starts `batch-exporter run` with `env`; killed at the end of the suite if still running. */
+  start(env: Record<string, string>): ExporterProcess;
+}
+
+/** Registers the suite's beforeAll (Kafka with `options`, moto, the built CLI) and afterAll. */
+export function realKafkaSuite(options: KafkaOptions): RealKafkaSuite {
+  let kafka: LocalKafka | undefined;
+  let aws: LocalAws | undefined;
+  const running: ExporterProcess[] = [];
+  beforeAll(async () => {
+    builtCli();
+    [kafka, aws] = await Promise.all([startKafka(options), startMoto()]);
+  });
+  afterAll(async () => {
+    for (const exporter of running) exporter.child.kill('SIGKILL');
+    await Promise.allSettled([kafka?.stop(), aws?.stop()]);
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the real-Kafka suite is used before its beforeAll ran');
+    return value;
+  };
+  return {
+    get kafka() {
+      return started(kafka);
+    },
+    get aws() {
+      return started(aws);
+    },
+    get services() {
+      return { kafka: started(kafka), aws: started(aws) } as unknown as LocalServices;
+    },
+    start(env) {
+      const exporter = startProcess(env);
+      running.push(exporter);
+      return exporter;
+    },
+  };
+}
 
 /** Where an exporter process of the real-Kafka suites reads and writes: its topic is also its bucket. */
 export interface RealKafkaRun {
@@ -89,4 +136,46 @@ export function duplicates(counts: Map<string, number>): string[] {
 /** A kafkajs client of the test itself (producers, admin, readers). */
 export function testClient(brokers: readonly string[]): Kafka {
   return new Kafka({ clientId: 'real-kafka-test', brokers: [...brokers], logLevel: logLevel.NOTHING });
+}
+
+/** Each partition of `topic` with its leader's node id (-1 while it has none), as the metadata says now. */
+export async function partitionLeaders(
+  brokers: readonly string[],
+  topic: string,
+): Promise<Array<{ partition: number; leader: number }>> {
+  const admin = testClient(brokers).admin();
+  await admin.connect();
+  try {
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    return metadata.partitions.map((p) => ({ partition: p.partitionId, leader: p.leader }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Produces `values` round-robin over `partitions` partitions with an idempotent producer: its retries
+ * around a broker kill or a leader change never write a record twice (the harness' `produce` may).
+ */
+export async function produceOnce(
+  brokers: readonly string[],
+  topic: string,
+  values: readonly string[],
+  partitions: number,
+): Promise<void> {
+  const producer = testClient(brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let start = 0; start < values.length; start += 1000) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: values
+          .slice(start, start + 1000)
+          .map((value, i) => ({ value, partition: (start + i) % partitions })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
 }
