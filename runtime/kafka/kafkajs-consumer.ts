@@ -281,8 +281,19 @@ class KafkaJsGroupConsumer implements GroupConsumer {
     return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
   }
 
+  /**
+   * Not a member right now (a rebalance, or kafkajs restarting its consumer after a crash, when it has no
+   * consumer group and its seek throws): nothing to seek, the next join restarts every partition from the
+   * committed offsets. Seen with the partition leader killed on a three-broker cluster.
+   */
   seek(partition: number, offset: string): void {
-    this.consumer.seek({ topic: this.options.topic, partition, offset });
+    if (!this.assigned) return;
+    try {
+      this.consumer.seek({ topic: this.options.topic, partition, offset });
+    } catch (error) {
+      if (!/consumer#run must be called first/.test((error as Error).message)) throw error;
+      this.options.logger.debug({ partition, offset }, 'seek skipped: the consumer is restarting');
+    }
   }
 
   async stop(): Promise<void> {
