@@ -115,7 +115,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<LocalKafka
   validateOptions(options);
   const external = process.env[EXTERNAL_BOOTSTRAP_VARIABLE]?.trim();
   if (external) return useExternalKafka(external, options);
-  const cluster = await Cluster.start(options);
+  const cluster = await startCluster(options);
   try {
     await cluster.createTopics(options.topics ?? []);
   } catch (error) {
@@ -123,6 +123,25 @@ export async function startKafka(options: KafkaOptions = {}): Promise<LocalKafka
     throw error;
   }
   return cluster;
+}
+
+/** Starts attempted on new ports when a port picked free was taken before the broker bound it. */
+const PORT_RACE_ATTEMPTS = 3;
+
+/**
+ * Starts the brokers, on new ports when one lost a race for its port: freePort() hands out a port the kernel
+ * had free a moment ago, and before the JVM binds it another broker, server or outgoing connection on the
+ * machine (parallel test workers) may take it. Any other failure is thrown at once.
+ */
+async function startCluster(options: KafkaOptions): Promise<Cluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await Cluster.start(options);
+    } catch (error) {
+      const lostPortRace = /Address already in use|BindException/.test((error as Error).message);
+      if (!lostPortRace || attempt >= PORT_RACE_ATTEMPTS) throw error;
+    }
+  }
 }
 
 function validateOptions(options: KafkaOptions): void {
