@@ -1,12 +1,13 @@
 /**
- * `npm run bench`: the exporter's steady-state rate against kcat and the bare clients on the same backlog of
- * a real Apache Kafka broker, its start-up, the highest production rate it sustains, its CPU per GB and
- * memory, and how they grow with partitions, consumers, the interval and the number of exporters in a
- * stack. Everything runs in one process tree on one broker and one S3 side, on data preloaded once.
+ * `npm run bench`: the exporter's steady-state rate against kcat, the bare clients and a peer (Kafka Connect
+ * with Camel's S3 sink) on the same data of a real Apache Kafka broker, its start-up, the highest production
+ * rate it sustains, its CPU per GB and memory, how they grow with partitions, consumers, the interval and the
+ * number of exporters in a stack, and the S3 side's own PUT ceiling. Everything runs in one process tree on
+ * one broker and one S3 side (gofakes3 by default), on data preloaded once.
  *
- *   node dist/bench/main.js [--profile full|quick|smoke] [--out DIR] [--raw DIR] [--skip-synth] [--s3 moto]
- *                           [--only main|sustained|partitions|consumers|intervals|synth ...] [--cpu-prof]
- *                           [--note TEXT ...]
+ *   node dist/bench/main.js [--profile full|quick|smoke] [--out DIR] [--raw DIR] [--skip-synth]
+ *                           [--s3 gofakes3|moto] [--cpu-prof] [--note TEXT ...]
+ *                           [--only main|peer|sustained|partitions|consumers|intervals|s3|synth ...]
  *
  * The run is a list of steps (BENCH_STEPS) over one context; the S3 side comes from bench/s3-side.ts.
  * Prints a table, writes DIR/results.json and DIR/throughput-rss.svg (DIR defaults to bench/), and keeps
@@ -25,10 +26,12 @@ import { renderChart } from './chart';
 import { EXPORTER_COMMAND, ExporterEnvironment, ExporterMeasurement, runExporter } from './exporter-run';
 import { KcatMeasurement, measureKcat } from './kcat-consume';
 import { machineInfo } from './machine';
+import { KafkaConnectPeerMeasurement, runKafkaConnectPeer } from './peer-kafka-connect';
 import { PreloadedTopic, preloadTopic } from './preload';
-import { BenchProfile, PROFILES, ProfileName, TopicPlan } from './profiles';
+import { BenchProfile, PROFILES, ProfileName, TopicPlan, totalEvents } from './profiles';
 import { startPutRecorder } from './put-recorder';
 import { BenchMeasurements, BenchResults, PartitionGrowthPoint, summarize } from './results';
+import { runS3Ceiling, S3CeilingCell } from './s3-ceiling';
 import { DEFAULT_S3_SIDE, S3Side, credentialsJson, s3SideFactory } from './s3-side';
 import { SustainedMeasurement, measureSustained } from './sustained';
 import { SynthMeasurement, measureSynth } from './synth';
@@ -46,7 +49,7 @@ export interface BenchOptions {
   readonly only: readonly BenchPart[];
   /** Profile the main exporter runs with `node --cpu-prof`. */
   readonly cpuProfile: boolean;
-  /** The S3 side's name (bench/s3-side.ts). @default moto */
+  /** The S3 side's name (bench/s3-side.ts). @default gofakes3 */
   readonly s3: string;
   readonly notes: readonly string[];
   readonly command: string;
@@ -57,7 +60,16 @@ export interface BenchOptions {
 const BUCKET = 'bench-exports';
 
 /** The parts of a run, for `--only`; the main comparison always runs (`--only main`: nothing else). */
-export const BENCH_PARTS = ['main', 'sustained', 'partitions', 'consumers', 'intervals', 'synth'] as const;
+export const BENCH_PARTS = [
+  'main',
+  'peer',
+  'sustained',
+  'partitions',
+  'consumers',
+  'intervals',
+  's3',
+  'synth',
+] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 type Client = 'kafkajs' | 'native';
@@ -83,12 +95,17 @@ export interface BenchContext {
   /** Filled step by step; `main` is there once the main step ran. */
   readonly measured: {
     main?: BenchMeasurements['main'];
+    /** Null when the step was not run or could not run (the reason is in the notes). */
+    peer: KafkaConnectPeerMeasurement | null;
     sustained: SustainedMeasurement[];
     partitions: PartitionGrowthPoint[];
     consumers: ExporterMeasurement[];
     intervals: ExporterMeasurement[];
     synth: SynthMeasurement[];
+    s3Ceiling: S3CeilingCell[];
   };
+  /** Step notes for results.json (e.g. why a step did not run). */
+  readonly notes: string[];
 }
 
 /** One step of a run. A new comparison (e.g. a peer consuming the same topic) is one more entry in BENCH_STEPS. */
@@ -120,6 +137,42 @@ export const BENCH_STEPS: readonly BenchStep[] = [
         native: await context.bare(topic, 'native'),
         exporterNative: await context.exporter(topic, 1, interval, 'native', profileDir),
       };
+    },
+  },
+  {
+    // The peer on the same data into the same S3 server: Kafka Connect 4.4 with Camel's S3 sink.
+    part: 'peer',
+    run: async (context) => {
+      const plan = context.profile.peer;
+      if (!plan) return;
+      const { s3 } = context;
+      if (!s3.virtualHostEndpoint) {
+        const reason = `peer not run: Camel 3's S3 component sends only virtual-hosted-style requests, which the ${s3.name} side does not serve; run with --s3 gofakes3`;
+        context.log(reason);
+        context.notes.push(reason);
+        return;
+      }
+      const topic = context.topics.get(plan.name)!;
+      const peer = await runKafkaConnectPeer({
+        brokers: context.kafka.brokers,
+        topic: topic.topic,
+        events: topic.events,
+        valueBytes: topic.valueBytes,
+        s3: {
+          virtualHostEndpoint: s3.virtualHostEndpoint,
+          endpoint: s3.endpoint,
+          bucket: BUCKET,
+          credentials: s3.writer,
+        },
+        workDir: fs.mkdtempSync(path.join(context.options.rawDir, 'peer-kafka-connect-')),
+        timeoutMs: 300_000,
+      });
+      context.log(
+        `peer kafka-connect ${peer.version} ${topic.topic}: ${peer.eventsPerSecond} events/s over ${peer.seconds} s, ` +
+          `${peer.mbPerSecond} MB/s, ${peer.cpuSecondsPerGb} CPU s/GB, peak RSS ${peer.peakRssMb} MiB ` +
+          `(${peer.secondsFromStart} s from the JVM's start)`,
+      );
+      context.measured.peer = peer;
     },
   },
   {
@@ -191,6 +244,22 @@ export const BENCH_STEPS: readonly BenchStep[] = [
     },
   },
   {
+    // The S3 servers' own PUT ceiling through the runtime's store, each started alone beside the idle S3 side.
+    part: 's3',
+    run: async (context) => {
+      const { plan, servers } = context.profile.s3Ceiling;
+      const started = performance.now();
+      context.measured.s3Ceiling = await runS3Ceiling(plan, servers);
+      for (const cell of context.measured.s3Ceiling) {
+        context.log(
+          `s3 ceiling ${cell.server} ${cell.objectBytes} B x${cell.concurrency}: ${cell.putsPerSecond} puts/s, ` +
+            `${cell.mbPerSecond} MB/s, server ${cell.serverCpuSecondsPerGb} CPU s/GB`,
+        );
+      }
+      context.log(`s3 ceiling: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    },
+  },
+  {
     part: 'synth',
     run: async (context) => {
       if (context.options.skipSynth) return;
@@ -243,6 +312,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const loadAtStart = os.loadavg();
 
   const wanted = [profile.main];
+  if (runs('peer') && profile.peer) wanted.push(profile.peer);
   if (runs('partitions')) wanted.push(...profile.partitionGrowth);
   if (runs('consumers') || runs('intervals')) wanted.push(profile.sweep);
   const plans = [...new Map(wanted.map((plan) => [plan.name, plan])).values()];
@@ -285,7 +355,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       env,
       topics,
       log,
-      measured: { sustained: [], partitions: [], consumers: [], intervals: [], synth: [] },
+      measured: {
+        peer: null,
+        sustained: [],
+        partitions: [],
+        consumers: [],
+        intervals: [],
+        synth: [],
+        s3Ceiling: [],
+      },
+      notes: [],
       exporter: async (topic, consumers, intervalSeconds, client = 'kafkajs', cpuProfileDir) => {
         const label = `${String(++runCounter).padStart(2, '0')}-p${topic.partitions}-c${consumers}-i${intervalSeconds}${client === 'native' ? '-native' : ''}`;
         // Generous: start-up, the data at a slow 5k events/s, and two intervals for the last flush.
@@ -344,6 +423,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const measurements: BenchMeasurements = {
       topics: [...topics.values()],
       main: mainOf(context),
+      peer: measured.peer,
+      s3Ceiling: measured.s3Ceiling,
       sustained: measured.sustained,
       growth: {
         partitions: measured.partitions,
@@ -372,6 +453,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         `maximum sustained rate: one exporter on an empty ${profile.sustained.partitions}-partition topic while kcat -P produces at ${profile.sustained.fractions.join(', ')} x the slower client's steady-state rate (stopping at the first rate not sustained), ${profile.sustained.holdSeconds} s each, interval ${profile.sustained.intervalSeconds} s; sustained while the group's lag stays below two intervals of production`,
         `interval end -> stored is measured by a pass-through HTTP recorder in front of the S3 side (${s3.name}): per interval, the time from its end until its last data object was answered 200`,
         `one broker (${kafka.version}) and the S3 side run on the same machine as the consumers; kcat and the bare clients print/drop records without storing them`,
+        `peer: Kafka Connect standalone with Camel's S3 sink (bench/peer-kafka-connect.ts) on ${profile.peer ? `${profile.peer.name} (${totalEvents(profile.peer)} events)` : 'no topic in this profile'}, timed from its task's assignment until its group committed every high watermark and the bucket holds every record; exporterVsPeer divides each exporter's steady-state events/s by its events/s. Its delivery guarantee is weaker than the exporter's: the worker commits offsets of records that Camel's aggregator may still hold, so a crash can lose data (no at-least-once), and its objects have no trailing newline`,
+        `s3 ceiling: PutObject (If-None-Match: *) through the runtime's S3 store on ${profile.s3Ceiling.servers.join(' and ')}, each started alone after the consumers ran, objects of ${profile.s3Ceiling.plan.objectBytes.join(', ')} B at concurrency ${profile.s3Ceiling.plan.concurrencies.join(', ')}; server CPU from /proc`,
+        ...context.notes,
         ...options.notes,
       ],
     });

@@ -9,6 +9,7 @@
  * (`steadyStateDrainSeconds`).
  */
 import { DEFAULT_MAX_OBJECT_BYTES } from '../runtime/config/schema';
+import { S3_CEILING_PLANS, S3CeilingPlan, S3ServerName } from './s3-ceiling';
 import type { SustainedPlan } from './sustained';
 
 export type ProfileName = 'full' | 'quick' | 'smoke';
@@ -37,6 +38,17 @@ export interface BenchProfile {
   /** The maximum sustained rate: rates tried, hold, interval; run once per client listed. */
   readonly sustained: SustainedPlan;
   readonly sustainedClients: readonly ('kafkajs' | 'native')[];
+  /**
+   * The S3 side's own PUT ceiling (bench/s3-ceiling.ts): this plan on each server, started one at a time
+   * beside the bench's (idle) S3 side. Kept to well under 90 s on the shared machine.
+   */
+  readonly s3Ceiling: { readonly plan: S3CeilingPlan; readonly servers: readonly S3ServerName[] };
+  /**
+   * The Kafka Connect peer's topic (bench/peer-kafka-connect.ts): the main topic's plan, or a smaller copy of
+   * the same data sized so the peer (~9k events/s here, plus a ~25 s JVM start) is done within ~90 s. None:
+   * the peer is not run (smoke: 60 MB of jars and a JVM start are too much for the test suite).
+   */
+  readonly peer?: TopicPlan;
   /** Stacks synthesized with this many batch exporters. */
   readonly synthExporterCounts: readonly number[];
   /**
@@ -57,6 +69,8 @@ function growthTopics(partitionCounts: readonly number[], total: number): TopicP
 const SMOKE_MAIN: TopicPlan = { name: 'bench-main', partitions: 4, eventsPerPartition: 100 };
 const FULL_GROWTH = growthTopics([8, 64, 256], 480_000);
 const QUICK_MAIN: TopicPlan = { name: 'bench-main', partitions: 64, eventsPerPartition: 6_000 };
+const KIB = 1024;
+const MIB = 1024 * KIB;
 
 export const PROFILES: Record<ProfileName, BenchProfile> = {
   full: {
@@ -70,6 +84,13 @@ export const PROFILES: Record<ProfileName, BenchProfile> = {
     intervalsSeconds: [2, 10, 60],
     sustained: { fractions: [0.5, 0.7, 0.9, 1.1, 1.3], holdSeconds: 60, intervalSeconds: 5, partitions: 64 },
     sustainedClients: ['kafkajs', 'native'],
+    // The full ceiling plan takes minutes on moto: its sizes, at two concurrencies and 128 MiB per cell.
+    s3Ceiling: {
+      plan: { ...S3_CEILING_PLANS.full, concurrencies: [1, 4], bytesPerCell: 128 * MIB, maxPuts: 200 },
+      servers: ['moto', 'gofakes3'],
+    },
+    // 320 k events, ~150 MB, 64 partitions: ~35 s for the peer from its assignment.
+    peer: { name: 'bench-peer', partitions: 64, eventsPerPartition: 5_000 },
     synthExporterCounts: [1, 10, 50],
     maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
   },
@@ -84,6 +105,9 @@ export const PROFILES: Record<ProfileName, BenchProfile> = {
     intervalsSeconds: [2, 10],
     sustained: { fractions: [0.5, 0.8, 1.1], holdSeconds: 15, intervalSeconds: 5, partitions: 64 },
     sustainedClients: ['kafkajs', 'native'],
+    s3Ceiling: { plan: S3_CEILING_PLANS.quick, servers: ['moto', 'gofakes3'] },
+    // The main backlog itself: 384 k events, ~40 s for the peer.
+    peer: QUICK_MAIN,
     synthExporterCounts: [1, 10],
     maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
   },
@@ -99,6 +123,11 @@ export const PROFILES: Record<ProfileName, BenchProfile> = {
     intervalsSeconds: [1],
     sustained: { fractions: [0.5], holdSeconds: 3, intervalSeconds: 1, partitions: 4 },
     sustainedClients: ['kafkajs'],
+    // Cells of a few puts on the fast server: the step runs, in seconds.
+    s3Ceiling: {
+      plan: { objectBytes: [4 * KIB, 256 * KIB], concurrencies: [1, 2], bytesPerCell: 8 * KIB, maxPuts: 4 },
+      servers: ['gofakes3'],
+    },
     synthExporterCounts: [1, 2],
     maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
   },

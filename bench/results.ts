@@ -8,8 +8,10 @@ import { ExporterMeasurement } from './exporter-run';
 import { KcatMeasurement } from './kcat-consume';
 import { summarizeLatencies } from './latency';
 import { MachineInfo } from './machine';
+import { KafkaConnectPeerMeasurement } from './peer-kafka-connect';
 import { PreloadedTopic } from './preload';
 import { ProfileName } from './profiles';
+import { S3CeilingCell } from './s3-ceiling';
 import { SustainedMeasurement } from './sustained';
 import { SynthMeasurement } from './synth';
 import { round } from './throughput';
@@ -34,6 +36,13 @@ export interface BenchMeasurements {
     /** The exporter with kafka.client=native. */
     readonly exporterNative: ExporterMeasurement;
   };
+  /**
+   * The Kafka Connect peer (Camel's S3 sink) on the profile's peer topic, into the same S3 server; null when
+   * not run. Weaker guarantee than the exporter's: a crash can lose what its aggregator holds.
+   */
+  readonly peer: KafkaConnectPeerMeasurement | null;
+  /** The S3 servers' own PUT ceiling (bench/s3-ceiling.ts), per server, object size and concurrency. */
+  readonly s3Ceiling: readonly S3CeilingCell[];
   /** The maximum sustained rate, per client measured. */
   readonly sustained: readonly SustainedMeasurement[];
   readonly growth: {
@@ -61,6 +70,8 @@ export interface BenchResults extends BenchMeasurements {
   /** The exporter's events/s from spawn to the last commit ÷ kcat's (start-up and group join included). */
   readonly exporterVsKcatIncludingStartup: number;
   readonly nativeExporterVsKcatIncludingStartup: number;
+  /** Each exporter's steady-state events/s ÷ the peer's events/s (from its assignment). Target >= 1.0; null without a peer run. */
+  readonly exporterVsPeer: PerClient<number> | null;
   /** How long each exporter drained the backlog (assignment -> last commit), seconds. Should be >= 30. */
   readonly steadyStateDrainSeconds: PerClient<number>;
   /** Spawn -> started, group joined, first data object stored (main runs). Target: first stored <= 10 s. */
@@ -176,9 +187,20 @@ export function summarize(
   ) as Partial<PerClient<number>>;
   const steadyStateDrainSeconds = { kafkajs: main.exporter.seconds, native: main.exporterNative.seconds };
   const startup = { kafkajs: main.exporter.startup, native: main.exporterNative.startup };
+  const { peer } = measurements;
+  const vsPeer = (run: ExporterMeasurement) => round(run.eventsPerSecond / peer!.eventsPerSecond, 3);
+  const exporterVsPeer = peer
+    ? { kafkajs: vsPeer(main.exporter), native: vsPeer(main.exporterNative) }
+    : null;
   const targets: Target[] = [
     target('exporterVsKcat', '>= 0.8', exporterVsKcat, (v) => v >= 0.8),
     target('nativeExporterVsKcat', '>= 0.8', nativeExporterVsKcat, (v) => v >= 0.8),
+    target(
+      'exporterVsPeer',
+      '>= 1.0 (both clients, the slower one reported)',
+      exporterVsPeer ? Math.min(exporterVsPeer.kafkajs, exporterVsPeer.native) : null,
+      (v) => v >= 1,
+    ),
     target(
       'steadyStateDrainSeconds',
       `>= ${STEADY_STATE_SECONDS} (both clients: the backlog is big enough)`,
@@ -210,6 +232,7 @@ export function summarize(
     nativeExporterVsKcat,
     exporterVsKcatIncludingStartup: vsKcat(main.exporter.eventsPerSecondIncludingStartup),
     nativeExporterVsKcatIncludingStartup: vsKcat(main.exporterNative.eventsPerSecondIncludingStartup),
+    exporterVsPeer,
     steadyStateDrainSeconds,
     startup,
     maxSustainedEventsPerSecond,

@@ -1,5 +1,6 @@
 /** The text report `npm run bench` prints: every measurement with its ratio against kcat on the same topic. */
 import type { BenchResults } from './results';
+import { formatS3Ceiling } from './s3-ceiling';
 
 function table(headers: readonly string[], rows: readonly (readonly (string | number | null)[])[]): string {
   const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell))))];
@@ -97,6 +98,39 @@ export function formatReport(results: BenchResults): string {
         ]),
       ),
   );
+  if (results.peer) {
+    const { peer } = results;
+    sections.push(
+      `Peer: Kafka Connect ${peer.version} + Camel S3 sink, ${int(peer.events)} events ` +
+        '(from its assignment; weaker guarantee: a crash can lose records its aggregator holds)\n' +
+        table(
+          [
+            'consumer',
+            'events/s',
+            'MB/s',
+            'seconds',
+            's from JVM start',
+            'CPU s/GB',
+            'peak RSS MiB',
+            'exporter ÷ peer',
+          ],
+          [
+            [
+              'kafka-connect peer',
+              int(peer.eventsPerSecond),
+              peer.mbPerSecond,
+              peer.seconds,
+              peer.secondsFromStart,
+              peer.cpuSecondsPerGb,
+              peer.peakRssMb,
+              results.exporterVsPeer
+                ? `kafkajs ${results.exporterVsPeer.kafkajs}x, native ${results.exporterVsPeer.native}x`
+                : null,
+            ],
+          ],
+        ),
+    );
+  }
   if (results.sustained.length > 0) {
     sections.push(
       'Maximum sustained rate (lag must stay below two intervals of production for the hold)\n' +
@@ -194,6 +228,11 @@ export function formatReport(results: BenchResults): string {
         ]),
       ),
   );
+  if (results.s3Ceiling.length > 0) {
+    sections.push(
+      `S3 side's own PUT ceiling (runtime store, If-None-Match: *)\n${formatS3Ceiling(results.s3Ceiling)}`,
+    );
+  }
   if (growth.synth.length > 0) {
     sections.push(
       'Growth: synth\n' +

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { projectRoot } from '../../local/project-root';
 import type { BenchResults } from '../../bench/results';
 import { PROFILES, totalEvents } from '../../bench/profiles';
+import { putsPerCell } from '../../bench/s3-ceiling';
 
 const smoke = PROFILES.smoke;
 
@@ -60,9 +61,17 @@ describe('bench smoke run', () => {
     expect(results).toHaveProperty('growth256vs8', null);
     expect(results).toHaveProperty('synth50Seconds', null);
     expect(results).toHaveProperty('intervalRssGrowthMb', null);
+    // Nor the peer (a JVM and 60 MB of jars): its ratio and target exist, unmeasured.
+    expect(results).toHaveProperty('peer', null);
+    expect(results).toHaveProperty('exporterVsPeer', null);
+    expect(results.targets.find((t) => t.name === 'exporterVsPeer')).toMatchObject({
+      measured: null,
+      met: null,
+    });
     expect(results.targets.map((t) => t.name)).toEqual([
       'exporterVsKcat',
       'nativeExporterVsKcat',
+      'exporterVsPeer',
       'steadyStateDrainSeconds',
       'exporterCpuVsKcat',
       'nativeExporterCpuVsKcat',
@@ -85,7 +94,8 @@ describe('bench smoke run', () => {
       kcat: expect.any(String),
       librdkafka: expect.any(String),
       broker: expect.stringMatching(/^Apache Kafka 4\.\d+\.\d+ \(KRaft, /),
-      s3: expect.stringContaining('moto'),
+      // Throughput runs store into the faster server unless --s3 moto says otherwise.
+      s3: expect.stringContaining('gofakes3'),
     });
     expect(Number.isNaN(Date.parse(results.date))).toBe(false);
     expect(results.loadAverage).toEqual({ atStart: expect.any(Array), atEnd: expect.any(Array) });
@@ -163,6 +173,24 @@ describe('bench smoke run', () => {
       expect(run.processes).toHaveLength(run.consumers);
       expect(run.flushLatency.samples).toBeGreaterThan(0);
     }
+  });
+
+  test("measures the S3 side's own PUT ceiling per server, object size and concurrency", () => {
+    const { plan, servers } = smoke.s3Ceiling;
+    expect(results.s3Ceiling.map((c) => [c.server, c.objectBytes, c.concurrency])).toEqual(
+      servers.flatMap((server) =>
+        plan.objectBytes.flatMap((bytes) =>
+          plan.concurrencies.map((concurrency) => [server, bytes, concurrency]),
+        ),
+      ),
+    );
+    for (const cell of results.s3Ceiling) {
+      expect(cell.puts).toBe(putsPerCell(plan, cell.objectBytes, cell.concurrency));
+      expect(cell.putsPerSecond).toBeGreaterThan(0);
+      expect(cell.serverCpuSecondsPerGb).toBeGreaterThanOrEqual(0);
+    }
+    expect(stdout).toContain("S3 side's own PUT ceiling");
+    expect(results.notes.some((note) => note.includes('a crash can lose data'))).toBe(true);
   });
 
   test('covers each growth point of the profile', () => {
