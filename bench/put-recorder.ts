@@ -1,6 +1,6 @@
 /**
- * The bench's stopwatch for "interval end -> object stored": an HTTP pass-through in front of moto_server
- * that records when moto answered each successful PutObject. The exporter's sink endpoint points here.
+ * The bench's stopwatch for "interval end -> object stored": an HTTP pass-through in front of the S3 side
+ * that records when the server answered each successful PutObject. The exporter's sink endpoint points here.
  * It sees only what any S3 client would; it changes nothing in the requests or answers.
  */
 import http from 'node:http';
@@ -9,7 +9,7 @@ import net from 'node:net';
 export interface StoredPut {
   /** Object key (path-style URL without the bucket, decoded). */
   readonly key: string;
-  /** Epoch ms when moto's answer arrived. */
+  /** Epoch ms when the server's answer arrived. */
   readonly storedAt: number;
 }
 
