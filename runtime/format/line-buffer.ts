@@ -5,9 +5,9 @@ const MIN_CHUNK_BYTES = 16 * 1024;
 const MAX_CHUNK_BYTES = 256 * 1024;
 
 /**
- * JSONL lines appended into a few large chunks instead of one `Buffer` per line: far less garbage and
- * per-object overhead on the hot path, and an object's body is built with exactly one copy
- * ({@link LineBuffer.copyTo}).
+ * JSONL lines appended into a few large chunks instead of one `Buffer` per line, or held as views of the
+ * buffers they were delivered in ({@link LineBuffer.appendLines}): far less garbage and per-object overhead
+ * on the hot path; an object is uploaded from the chunks as they are ({@link LineBuffer.chunkViews}).
  */
 export class LineBuffer {
   private readonly chunks: Buffer[] = [];
@@ -39,20 +39,18 @@ export class LineBuffer {
   }
 
   /**
-   * Appends `lines` whole lines that lie, newlines included, back to back in `source[start, end)` (a bulk
-   * delivery's values): one copy per chunk instead of one per line.
+   * Adds `lines` whole lines that lie, newlines included, back to back in `source[start, end)` (a bulk
+   * delivery's values) without copying them: the buffer keeps a view of `source`, which must not change
+   * afterwards. Lines appended after it still go into the rest of the current chunk, after the view.
    */
   appendLines(source: Buffer, start: number, end: number, lines: number): void {
-    let at = start;
-    while (at < end) {
-      if (this.current === undefined || this.used === this.current.length)
-        this.grow(Math.min(end - at, MAX_CHUNK_BYTES));
-      const chunk = this.current!;
-      const n = Math.min(end - at, chunk.length - this.used);
-      source.copy(chunk, this.used, at, at + n);
-      this.used += n;
-      at += n;
+    if (end <= start) return;
+    if (this.current !== undefined && this.used > 0) {
+      this.chunks.push(this.current.subarray(0, this.used));
+      this.current = this.current.subarray(this.used);
+      this.used = 0;
     }
+    this.chunks.push(source.subarray(start, end));
     this.total += end - start;
     this.count += lines;
   }
@@ -86,7 +84,7 @@ export class LineBuffer {
   }
 
   private grow(needed: number): void {
-    if (this.current !== undefined) this.chunks.push(this.current.subarray(0, this.used));
+    if (this.current !== undefined && this.used > 0) this.chunks.push(this.current.subarray(0, this.used));
     const size = Math.max(needed, Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, this.total)));
     this.current = Buffer.allocUnsafeSlow(size);
     this.used = 0;

@@ -45,3 +45,20 @@ describe('LineBuffer.chunkViews', () => {
     expect(new LineBuffer().chunkViews()).toEqual([]);
   });
 });
+
+describe('LineBuffer.appendLines', () => {
+  it('holds delivered lines as a view of their buffer, in order with the lines appended around them', () => {
+    const delivered = Buffer.from('{"b":2}\n{"c":3}\n{"d":4}\n');
+    const lines = new LineBuffer();
+    lines.appendLine(Buffer.from('{"a":1}'));
+    lines.appendLines(delivered, 0, 16, 2);
+    lines.appendLine(Buffer.from('{"x":0}'));
+    lines.appendLines(delivered, 16, delivered.length, 1);
+    expect(lines.toBuffer().toString()).toBe('{"a":1}\n{"b":2}\n{"c":3}\n{"x":0}\n{"d":4}\n');
+    expect(Buffer.concat(lines.chunkViews()).equals(lines.toBuffer())).toBe(true);
+    expect(lines.lines).toBe(5);
+    expect(lines.bytes).toBe(40);
+    // Not copied: the views share the delivered buffer's memory.
+    expect(lines.chunkViews().some((view) => view.buffer === delivered.buffer)).toBe(true);
+  });
+});
