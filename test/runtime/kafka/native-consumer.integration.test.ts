@@ -189,6 +189,14 @@ describe('the native JSON check', () => {
     '',
     '{"ua":"Mozilla/5.0 (X11; Linux)","t":"a\tb"}',
     '{"s":"\\"} ',
+    // Long strings: the check skips plain content eight bytes at a time and must stop at every special byte.
+    '{"long":"abcdefghijklmnopqrstuvwxyz \\"quoted\\" and é✓ and 𝄞, then more plain text here"}',
+    '{"long":"abcdefghijklmnop\tqrstuvwxyz"}',
+    '{"long":"abcdefghijklmnopqrstuvwx" ,"b":1}',
+    '{"long":"abcdefghijklmnopqrstuvwx","b":"0123456789abcdef"}\n',
+    '{"k":"0123456789abcdef"}',
+    '{"k":"0123456789abcdefghij',
+    '{"k":"0123456789abcdef\\u00e9\\/\\b\\f\\r\\n\\t0123456789"}',
   ];
   test.each(cases)('agrees with the JavaScript encoder on %j', (text) => {
     const value = Buffer.from(text);
@@ -209,6 +217,35 @@ describe('the native JSON check', () => {
       [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d],
       [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d],
       [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xe2, 0x9c, 0x22, 0x7d],
+      [
+        0x7b,
+        0x22,
+        0x61,
+        0x22,
+        0x3a,
+        0x22,
+        ...Buffer.from('0123456789abcdefghij'),
+        0xed,
+        0xa0,
+        0x80,
+        0x22,
+        0x7d,
+      ],
+      [
+        0x7b,
+        0x22,
+        0x61,
+        0x22,
+        0x3a,
+        0x22,
+        ...Buffer.from('0123456789abcdefghij'),
+        0xf4,
+        0x90,
+        0x80,
+        0x80,
+        0x22,
+        0x7d,
+      ],
     ]) {
       const value = Buffer.from(bytes);
       expect(loadNativeAddon().lineAsIs(value)).toBe(false);
