@@ -90,7 +90,10 @@ class Exporter {
   private partitions: readonly number[] = [];
   private assignment: Promise<boolean> = Promise.resolve(false);
   private chain: Promise<unknown> = Promise.resolve();
+  /** Bytes of the snapshots queued or being stored. */
   private queuedBytes = 0;
+  /** Woken whenever a queued flush finished (its bytes are released). */
+  private flushWaiters: Array<() => void> = [];
   /** Partitions whose skipped offsets are being checked (one check at a time each). */
   private readonly skipChecks = new Set<number>();
   /** `partition@offset` seeks made for stale batches since the last (re)assignment. */
@@ -272,9 +275,16 @@ class Exporter {
     // Queued before the flushes holding the skipped range: a loss is judged before anything past it is committed.
     if (result.skipped !== undefined) this.checkSkipped(result.skipped);
     for (const snapshot of result.full) this.enqueueFlush(snapshot, epoch);
-    // Memory stays bounded by about two objects: wait (heartbeating on progress) while uploads catch up.
-    if (this.queuedBytes > 0 && this.queuedBytes + this.batcher.bytes > this.config.maxObjectBytes) {
-      await this.progress.waitFor(this.chain, context);
+    this.metrics.heldBytes(this.batcher.bytes, this.queuedBytes);
+    // The open batch fills while earlier objects are stored (fetching never waits for a store that has room);
+    // beyond two objects' worth held, wait (heartbeating on progress) until a queued flush finishes. Held
+    // bytes stay below 2 x maxObjectBytes + one fetched batch.
+    while (
+      this.queuedBytes > 0 &&
+      this.queuedBytes + this.batcher.bytes > 2 * this.config.maxObjectBytes &&
+      this.fatal === undefined
+    ) {
+      await this.progress.waitFor(this.nextFlushDone(), context);
     }
     await context.heartbeat();
   }
@@ -346,8 +356,17 @@ class Exporter {
         }
       } finally {
         this.queuedBytes -= snapshot.bytes;
+        this.metrics.heldBytes(this.batcher.bytes, this.queuedBytes);
+        const waiters = this.flushWaiters;
+        this.flushWaiters = [];
+        for (const wake of waiters) wake();
       }
     });
+  }
+
+  /** Resolves when the next queued flush finishes. */
+  private nextFlushDone(): Promise<void> {
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
   }
 
   /** Runs storage/commit work one at a time; a failure there is fatal (nothing after it is committed). */

@@ -17,6 +17,9 @@ export class ExporterMetrics implements StoreObserver {
   private readonly flushDuration: Histogram;
   private readonly batchDuration: Histogram;
   private readonly lag: Gauge<'partition'>;
+  private readonly held: Gauge<'state'>;
+  private readonly heldPeak: Gauge;
+  private peakHeldBytes = 0;
   private readonly recoveries: Counter;
   private readonly lostRecords: Counter<'partition'>;
 
@@ -78,6 +81,17 @@ export class ExporterMetrics implements StoreObserver {
       labelNames: ['partition'],
       registers,
     });
+    this.held = new Gauge({
+      name: 'batch_exporter_held_bytes',
+      help: 'Bytes of records held in memory: state=open the batch being filled, storing the objects queued or being stored.',
+      labelNames: ['state'],
+      registers,
+    });
+    this.heldPeak = new Gauge({
+      name: 'batch_exporter_held_bytes_peak',
+      help: 'The most bytes of records held in memory at once (open and storing) since the start.',
+      registers,
+    });
     this.recoveries = new Counter({
       name: 'batch_exporter_recovered_objects_total',
       help: 'Objects completed from a recorded intent after a crash or rebalance.',
@@ -121,6 +135,18 @@ export class ExporterMetrics implements StoreObserver {
 
   consumerLag(partition: number, lag: bigint): void {
     this.guard(() => this.lag.set({ partition: String(partition) }, Number(lag < 0n ? 0n : lag)));
+  }
+
+  /** What the exporter holds: the open batch and the objects queued or being stored. */
+  heldBytes(open: number, storing: number): void {
+    this.guard(() => {
+      this.held.set({ state: 'open' }, open);
+      this.held.set({ state: 'storing' }, storing);
+      if (open + storing > this.peakHeldBytes) {
+        this.peakHeldBytes = open + storing;
+        this.heldPeak.set(this.peakHeldBytes);
+      }
+    });
   }
 
   objectRecovered(): void {

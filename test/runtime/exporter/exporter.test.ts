@@ -269,6 +269,67 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     ]);
   });
 
+  test("consumes the next interval's records while the previous object's upload is held back", async () => {
+    const store = new GatedStore();
+    const {
+      consumer,
+      clock,
+      deliver,
+      dataKeys,
+      exporter,
+      store: stored,
+      // The first object (24 bytes) nearly fills the 30-byte limit: the next interval's records must not wait.
+    } = await started({ records: 6, maxObjectBytes: 30, store });
+    await deliver(0, 0, 3);
+    clock.advance(7_010);
+    // The interval's flush is under way: its intent is committed, its upload waits at the gate.
+    await eventually(() => consumer.commits.length > 0, 'the intent commit of the first interval');
+    await deliver(0, 3, 6);
+    expect(dataKeys()).toEqual([]);
+    store.release();
+    await eventually(() => dataKeys().length === 1, 'the first object');
+    clock.advance(10_000);
+    await eventually(() => dataKeys().length === 2, 'the second object');
+    expect(dataKeys().map((key) => stored.objects.get(key)!.toString())).toEqual([
+      '{"i":0}\n{"i":1}\n{"i":2}\n',
+      '{"i":3}\n{"i":4}\n{"i":5}\n',
+    ]);
+    await exporter.stop();
+  });
+
+  test('while uploads are held back, memory stays below two objects and one batch, and nothing is lost', async () => {
+    const store = new GatedStore();
+    // 8-byte lines, 20-byte objects: two lines per object.
+    const {
+      deliver,
+      exporter,
+      dataKeys,
+      registry,
+      store: stored,
+    } = await started({
+      records: 8,
+      maxObjectBytes: 20,
+      store,
+    });
+    for (let i = 0; i < 5; i++) await deliver(0, i, i + 1);
+    // Two objects are held (one being stored, one queued) and the open batch fills: the next batch waits.
+    let delivered = false;
+    const delivery = deliver(0, 5, 6).then(() => (delivered = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(delivered).toBe(false);
+    expect(await metricValue(registry, 'batch_exporter_held_bytes_peak')).toBeLessThanOrEqual(2 * 20 + 8);
+    store.release();
+    await delivery;
+    await deliver(0, 6, 8);
+    await exporter.stop();
+    const lines = dataKeys().flatMap((key) =>
+      stored.objects.get(key)!.toString().split('\n').filter(Boolean),
+    );
+    expect(lines).toEqual(Array.from({ length: 8 }, (_, i) => `{"i":${i}}`));
+    expect(await metricValue(registry, 'batch_exporter_held_bytes_peak')).toBeLessThanOrEqual(2 * 20 + 8);
+    expect(await metricValue(registry, 'batch_exporter_held_bytes')).toBe(0);
+  });
+
   test('retries a refused assignment when no new join follows, instead of sitting idle', async () => {
     const topic = new FakeTopic();
     topic.append(0, '{"i":0}');
