@@ -218,9 +218,10 @@ export class Batcher {
   }
 
   /**
-   * The bulk path: runs of records whose values are their lines as they are (proven by the client) are
-   * copied into the open batch in one go, newlines included; only the others become objects and go through
-   * the encoder. The same lines and the same cuts at maxObjectBytes as record by record.
+   * The bulk path: runs of records whose values are their lines as they are (proven by the client, which
+   * also says where each run ends) are added to the open batch in one step each, as views of the delivered
+   * buffer, newlines included: no work per record. Only the other records become objects and go through the
+   * encoder. The same lines and the same cuts at maxObjectBytes as record by record.
    */
   private appendColumns(
     partition: number,
@@ -230,7 +231,7 @@ export class Batcher {
     interval: number,
     full: BatchSnapshot[],
   ): number {
-    const { data, starts, lengths, offsets, timestamps, lineAsIs, end } = columns;
+    const { data, starts, lengths, offsets, timestamps, lineAsIs, lineAsIsRunEnds, end } = columns;
     let i = columns.first;
     if (skipBelow !== undefined) while (i < end && offsets[i] < skipBelow) i++;
     let invalidRecords = 0;
@@ -246,20 +247,13 @@ export class Batcher {
         i++;
         continue;
       }
-      let j = i;
-      let bytes = 0;
-      while (
-        j < end &&
-        lineAsIs[j] === 1 &&
-        (this.openBytes + bytes === 0 || this.openBytes + bytes + lengths[j] + 1 <= this.maxObjectBytes)
-      ) {
-        bytes += lengths[j] + 1;
-        j++;
-      }
+      const j = this.fittingEnd(columns, i, Math.min(lineAsIsRunEnds[i], end));
       if (j === i) {
         full.push(this.take()!);
         continue;
       }
+      // The run's lines lie back to back in `data`: record k's line ends at starts[k] + lengths[k] + 1.
+      const bytes = starts[j - 1] + lengths[j - 1] + 1 - starts[i];
       this.slice(partition, position, offsets[i].toString()).valid.appendLines(
         data,
         starts[i],
@@ -270,6 +264,27 @@ export class Batcher {
       i = j;
     }
     return invalidRecords;
+  }
+
+  /**
+   * How far the run of lines `[first, runEnd)` goes into the open batch: the end of the longest prefix that
+   * fits in maxObjectBytes (binary search: line ends grow with the index), at least one line when the batch
+   * is empty (a line larger than an object gets an object of its own); `first` when none fits.
+   */
+  private fittingEnd(columns: RecordColumns, first: number, runEnd: number): number {
+    const { starts, lengths } = columns;
+    const budget = this.maxObjectBytes - this.openBytes + starts[first];
+    const lineEnd = (k: number) => starts[k] + lengths[k] + 1;
+    if (lineEnd(runEnd - 1) <= budget) return runEnd;
+    let low = first;
+    let high = runEnd - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (lineEnd(middle) <= budget) low = middle + 1;
+      else high = middle;
+    }
+    // `low` is the first line that does not fit.
+    return low === first && this.openBytes === 0 ? first + 1 : low;
   }
 
   private add(

@@ -32,6 +32,11 @@ export interface RecordColumns {
    * off the event loop; runtime/kafka/native/json_check.h). 0: the JavaScript encoder decides.
    */
   readonly lineAsIs: Uint8Array;
+  /**
+   * For a record with `lineAsIs` 1: the index after the run of consecutive such records of its partition it
+   * starts (unbounded by `end`), so a run is taken in one step instead of record by record.
+   */
+  readonly lineAsIsRunEnds: Int32Array;
   readonly first: number;
   readonly end: number;
 }

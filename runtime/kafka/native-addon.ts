@@ -27,6 +27,7 @@ export interface NativePollResult {
   readonly lengths: Int32Array;
   readonly starts: Int32Array;
   readonly flags: Uint8Array;
+  readonly runEnds: Int32Array;
   /** Records before this index came before `events`, the rest after them. */
   readonly eventAt: number;
   readonly watermarkPartitions: Int32Array;

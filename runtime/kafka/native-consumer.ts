@@ -225,6 +225,7 @@ function batchOf(topic: string, result: NativePollResult, first: number, end: nu
     offsets: result.offsets,
     timestamps: result.timestamps,
     lineAsIs: result.flags,
+    lineAsIsRunEnds: result.runEnds,
     first,
     end,
   };

@@ -1,4 +1,6 @@
-import { Batcher } from '../../../runtime/exporter/batcher';
+import { BatchSnapshot, Batcher } from '../../../runtime/exporter/batcher';
+import { encodeRecordContent } from '../../../runtime/format/jsonl';
+import type { RecordBatch, RecordColumns } from '../../../runtime/kafka/consumer';
 import { FakeTopic } from '../support/fakes';
 
 const SECOND = 1000;
@@ -129,4 +131,89 @@ describe('Batcher', () => {
     expect(batcher.take()).toBeUndefined();
     expect(batcher.assigned()).toEqual([1]);
   });
+});
+
+/** A batch as the native client delivers it: values back to back (each + newline) and columns over them. */
+function asColumns(batch: RecordBatch): RecordBatch {
+  const values = batch.records.map((r) => r.value);
+  const parts: Buffer[] = [];
+  const starts = new Int32Array(values.length);
+  const lengths = new Int32Array(values.length);
+  const lineAsIs = new Uint8Array(values.length);
+  let at = 0;
+  values.forEach((value, i) => {
+    starts[i] = at;
+    lengths[i] = value === null ? -1 : value.length;
+    if (value === null) return;
+    parts.push(value, Buffer.from('\n'));
+    at += value.length + 1;
+    const encoded = encodeRecordContent('topic', batch.partition, batch.records[i]);
+    lineAsIs[i] = encoded.valid && encoded.content.equals(value) ? 1 : 0;
+  });
+  const lineAsIsRunEnds = new Int32Array(values.length);
+  for (let k = values.length - 1; k >= 0; k--) {
+    lineAsIsRunEnds[k] =
+      k + 1 < values.length && lineAsIs[k] && lineAsIs[k + 1] ? lineAsIsRunEnds[k + 1] : k + 1;
+  }
+  const columns: RecordColumns = {
+    data: Buffer.concat(parts),
+    starts,
+    lengths,
+    offsets: BigInt64Array.from(batch.records.map((r) => BigInt(r.offset))),
+    timestamps: Float64Array.from(batch.records.map((r) => Number(r.timestamp))),
+    lineAsIs,
+    lineAsIsRunEnds,
+    first: 0,
+    end: values.length,
+  };
+  return { ...batch, columns };
+}
+
+function described(snapshots: readonly BatchSnapshot[]) {
+  return snapshots.map((s) => ({
+    records: s.records,
+    bytes: s.bytes,
+    slices: s.slices.map((slice) => [
+      slice.partition,
+      slice.from,
+      slice.to,
+      slice.valid.toBuffer().toString(),
+      slice.invalid.toBuffer().toString(),
+    ]),
+  }));
+}
+
+describe('Batcher, bulk deliveries (columns)', () => {
+  const topic = new FakeTopic();
+  topic.append(
+    0,
+    ...Array.from({ length: 40 }, (_, i) =>
+      i % 9 === 4 ? '{"spaced": 1}' : i % 13 === 6 ? 'not json' : i % 17 === 8 ? null : `{"n":${i}}`,
+    ),
+    `{"big":"${'x'.repeat(60)}"}`,
+    '{"after":"big"}',
+  );
+  const count = topic.partitions.get(0)!.length;
+
+  test.each([10, 16, 20, 27, 33, 64, 1 << 20])(
+    'gives the same objects, ranges and cuts as record by record (maxObjectBytes %i)',
+    (maxObjectBytes) => {
+      const run = (bulk: boolean) => {
+        const batcher = new Batcher('topic', maxObjectBytes, intervalOf);
+        batcher.assign(new Map([[0, '0']]));
+        const snapshots: BatchSnapshot[] = [];
+        for (const [from, to] of [
+          [0, 3],
+          [3, 21],
+          [21, count],
+        ]) {
+          const batch = topic.batch(0, from, to);
+          snapshots.push(...batcher.append(bulk ? asColumns(batch) : batch, t0).full);
+        }
+        snapshots.push(batcher.take()!);
+        return described(snapshots);
+      };
+      expect(run(true)).toEqual(run(false));
+    },
+  );
 });

@@ -127,6 +127,14 @@ describe('the native Kafka client on the local broker', () => {
         const asIs = encoded.valid && encoded.content.equals(record.value!);
         expect(columns.lineAsIs[columns.first + k] === 1).toBe(asIs);
       });
+      // Each run of such values ends at the first value that is not one (or the end of the partition's run).
+      for (let k = columns.first; k < columns.end; k++) {
+        if (columns.lineAsIs[k] !== 1) continue;
+        const runEnd = Math.min(columns.lineAsIsRunEnds[k], columns.end);
+        let expected = k;
+        while (expected < columns.end && columns.lineAsIs[expected] === 1) expected++;
+        expect(runEnd).toBe(expected);
+      }
     }
     expect(await consumer.watermarks()).toEqual(
       [0, 1, 2].map((partition) => ({ partition, low: '0', high: '1000' })),
