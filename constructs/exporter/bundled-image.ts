@@ -31,15 +31,26 @@ export const IMAGE_DOCKERFILE = 'runtime/Dockerfile';
 
 /**
  * What the image is made of: its Dockerfile and every path the Dockerfile copies from the context (a test
- * keeps the list equal to the Dockerfile's COPY sources, another that the npm package ships them all). The
- * tag is a hash of exactly these, so it changes exactly when what the image holds changes.
+ * keeps the list equal to the Dockerfile's COPY sources, another that the npm package ships them all): the
+ * compiled runtime, its lockfile, and the native Kafka client's sources and build script (the build stage
+ * compiles them). The tag is a hash of exactly these, so it changes exactly when what the image holds changes.
  */
 export const IMAGE_SOURCES = [
   IMAGE_DOCKERFILE,
   'runtime/package.json',
   'runtime/npm-shrinkwrap.json',
   'dist/runtime',
+  'runtime/kafka/native/binding.gyp',
+  'runtime/kafka/native/rdkafka_native.c',
+  'runtime/kafka/native/json_check.h',
+  'scripts/build-native.js',
 ];
+
+/**
+ * Compiled addons (`*.node`): a build here leaves one in dist/runtime, the npm package ships none, and the
+ * image compiles its own from the native sources above; not hashed, so a clone and the package get one tag.
+ */
+const BUILD_OUTPUT = /\.node$/;
 
 /** Construct id of the per-stack image resources (public API: it is part of their Terraform addresses). */
 export const RUNTIME_IMAGE_ID = 'BatchExporterRuntimeImage';
@@ -147,7 +158,9 @@ export function hashSources(root: string): string {
   const known = hashes.get(root);
   if (known) return known;
   const hash = createHash('sha256');
-  const files = IMAGE_SOURCES.flatMap((source) => listFiles(root, source)).sort();
+  const files = IMAGE_SOURCES.flatMap((source) => listFiles(root, source))
+    .filter((file) => !BUILD_OUTPUT.test(file))
+    .sort();
   for (const file of files) {
     hash.update(`${file}\u0000`);
     hash.update(fs.readFileSync(path.join(root, file)));

@@ -4,6 +4,9 @@
  * with the stage's ENV and this machine's tools (its Node stands in for the base image's), and ENV, USER,
  * EXPOSE, HEALTHCHECK and ENTRYPOINT are recorded, so the built directory can be started the way the image
  * starts. What the base image itself holds is not there: a COPY or RUN that relied on it fails here too.
+ * Debian packages are this machine's too: a RUN of `apt-get update`, `apt-get install` and the removal of
+ * apt's lists checks that every package it installs is installed here (and fails naming the missing ones and
+ * the command that installs them) instead of changing this machine's packages; the stage records them.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -57,6 +60,8 @@ export interface BuiltImage {
   readonly exposed: readonly string[];
   /** The FROM image of each stage, in order (noted: this machine stands in for it). */
   readonly baseImages: readonly string[];
+  /** The Debian packages the final stage's RUN steps install with apt-get, in order. */
+  readonly packages: readonly string[];
 }
 
 export interface BuildOptions {
@@ -82,6 +87,7 @@ interface Stage {
   entrypoint: readonly string[];
   healthcheck?: HealthCheck;
   exposed: string[];
+  packages: string[];
 }
 
 /** Builds the Dockerfile into `into` and returns the final stage. */
@@ -112,6 +118,7 @@ export function buildDockerfile(options: BuildOptions): BuiltImage {
         env: {},
         entrypoint: [],
         exposed: [],
+        packages: [],
       });
       continue;
     }
@@ -129,6 +136,7 @@ export function buildDockerfile(options: BuildOptions): BuiltImage {
     user: final.user,
     exposed: final.exposed,
     baseImages,
+    packages: final.packages,
   };
 }
 
@@ -153,6 +161,11 @@ function applyInstruction(
       copy(stage, stages, argument, options.context, inStage, fail);
       return;
     case 'RUN': {
+      const packages = aptPackages(argument, fail);
+      if (packages !== undefined) {
+        stage.packages.push(...packages);
+        return;
+      }
       const run = spawnSync('sh', ['-c', argument], {
         cwd: inStage('.'),
         env: { PATH: process.env.PATH ?? '', ...options.runEnvironment, ...stage.env },
@@ -256,4 +269,34 @@ function execForm(text: string, fail: (problem: string) => never): string[] {
     // reported below
   }
   return fail('is not in exec form (a JSON array of strings)');
+}
+
+/** apt's own clean-up, allowed beside apt-get in a system package step. */
+const APT_CLEANUP = new Set(['rm -rf /var/lib/apt/lists/*', 'apt-get clean']);
+
+/**
+ * The packages of a RUN made of apt-get steps only (undefined for any other RUN), after checking each one is
+ * installed on this machine, which stands in for the image's Debian.
+ */
+function aptPackages(argument: string, fail: (problem: string) => never): string[] | undefined {
+  if (!/\bapt-get\b/.test(argument)) return undefined;
+  const commands = argument.split('&&').map((command) => command.trim().replace(/\s+/g, ' '));
+  const other = commands.filter((command) => !command.startsWith('apt-get ') && !APT_CLEANUP.has(command));
+  if (other.length > 0)
+    fail(`mixes apt-get with other commands (${other.join('; ')}): give them their own RUN`);
+  const packages = commands
+    .filter((command) => /^apt-get install\b/.test(command))
+    .flatMap((command) => command.split(' ').slice(2))
+    .filter((word) => !word.startsWith('-'));
+  const missing = packages.filter((name) => {
+    const query = spawnSync('dpkg-query', ['-W', '-f=${db:Status-Status}', name], { encoding: 'utf8' });
+    return query.status !== 0 || query.stdout !== 'installed';
+  });
+  if (missing.length > 0) {
+    fail(
+      `installs Debian packages this machine lacks (${missing.join(', ')}); this builder uses the machine's ` +
+        `own packages: install them with \`apt-get install -y --no-install-recommends ${missing.join(' ')}\``,
+    );
+  }
+  return packages;
 }

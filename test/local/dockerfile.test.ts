@@ -81,6 +81,22 @@ describe('the Dockerfile builder', () => {
     );
   });
 
+  test("records apt-get's packages from this machine's own instead of changing its packages, and names the ones it lacks with the command", () => {
+    const image = build(
+      'FROM node:20\nRUN apt-get update && apt-get install -y --no-install-recommends dpkg && rm -rf /var/lib/apt/lists/*\n',
+    );
+    expect(image.packages).toEqual(['dpkg']);
+    expect(() => build('FROM node:20\nRUN apt-get install -y no-such-package-x dpkg\n')).toThrow(
+      'Dockerfile line 2 (RUN apt-get install -y no-such-package-x dpkg): installs Debian packages this machine ' +
+        "lacks (no-such-package-x); this builder uses the machine's own packages: install them with " +
+        '`apt-get install -y --no-install-recommends no-such-package-x`',
+    );
+    expect(() => build('FROM node:20\nRUN apt-get install -y dpkg && touch x\n')).toThrow(
+      'Dockerfile line 2 (RUN apt-get install -y dpkg && touch x): mixes apt-get with other commands (touch x): ' +
+        'give them their own RUN',
+    );
+  });
+
   test('fails an instruction it cannot carry out instead of skipping it', () => {
     expect(() => build('FROM node:20\nONBUILD RUN true\n')).toThrow(
       'Dockerfile line 2 (ONBUILD RUN true): is not supported by this builder',

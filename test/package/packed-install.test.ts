@@ -17,7 +17,13 @@ import { IMAGE_DOCKERFILE, IMAGE_SOURCES, hashSources } from '../../constructs/e
 import { LocalServices, freePort, startLocalServices } from '../../local';
 import { BuiltImage, buildDockerfile } from '../../local/docker/dockerfile';
 import { projectRoot } from '../../local/project-root';
-import { createBucket } from '../runtime/support/exporter-harness';
+import {
+  DATA_KEY,
+  countEventIds,
+  createBucket,
+  produce,
+  readObjects,
+} from '../runtime/support/exporter-harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { buildCdktnPackage } = require('../../scripts/build-cdktn.js') as {
@@ -25,6 +31,8 @@ const { buildCdktnPackage } = require('../../scripts/build-cdktn.js') as {
 };
 
 const root = projectRoot();
+/** The native Kafka client's addon, relative to the image's working directory (and to the package). */
+const NATIVE_ADDON = 'dist/runtime/kafka/native/rdkafka_native.node';
 const IMAGE_BUDGET_BYTES = 60 * 1024 * 1024;
 /** Packages the image must not hold: the frameworks, the providers, graphviz. */
 const NOT_IN_IMAGE = /^(cdktf|cdktn|constructs|@cdktf\/.+|@cdktn\/.+|@hpcc-js\/.+)$/;
@@ -159,6 +167,7 @@ describe('the packed package in a platform repo', () => {
   let services: LocalServices;
   const tarballs: Record<string, string> = {};
   const tags: Record<string, string> = {};
+  const built: Record<string, { image: BuiltImage; plan: Plan }> = {};
   const running: ChildProcess[] = [];
 
   beforeAll(async () => {
@@ -172,6 +181,58 @@ describe('the packed package in a platform repo', () => {
     tarballs['cdktn-batch-exporter'] = pack(cdktnSource, scratch);
     services = await startLocalServices({ kafka: { brokers: 1, topics: [{ name: 'demo', partitions: 2 }] } });
   }, 120_000);
+
+  /**
+   * Starts the image's ENTRYPOINT with its ENV and the plan's container environment (`extra` on top) against
+   * the local services, writing to a new `bucket`; resolves once /healthz answers 200.
+   */
+  async function startImage(
+    image: BuiltImage,
+    plan: Plan,
+    bucket: string,
+    extra: Record<string, string> = {},
+  ): Promise<{
+    child: ChildProcess;
+    env: Record<string, string>;
+    app: string;
+    exited: Promise<number | null>;
+    output: () => string;
+  }> {
+    await createBucket(services, bucket);
+    const [container] = JSON.parse(only(plan, 'aws_ecs_task_definition').container_definitions as string) as {
+      environment: { name: string; value: string }[];
+      secrets: { name: string }[];
+    }[];
+    expect(container.secrets.map((s) => s.name)).toEqual(['BATCH_EXPORTER_SINK_CREDENTIALS']);
+    const port = await freePort();
+    const env = {
+      PATH: process.env.PATH ?? '',
+      ...image.env,
+      ...resolved(Object.fromEntries(container.environment.map((e) => [e.name, e.value])), {
+        BATCH_EXPORTER_SINK_BUCKET: bucket,
+        BATCH_EXPORTER_KAFKA_BROKERS: services.kafka.brokers.join(','),
+        BATCH_EXPORTER_SINK_ENDPOINT: services.aws.endpoint,
+        BATCH_EXPORTER_SINK_CREDENTIALS: CREDENTIALS,
+        BATCH_EXPORTER_HTTP_PORT: String(port),
+      }),
+      ...extra,
+    };
+    const app = path.join(image.root, image.workdir);
+    const child = spawn(image.entrypoint[0], image.entrypoint.slice(1), { cwd: app, env, stdio: 'pipe' });
+    running.push(child);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    const deadline = Date.now() + 45_000;
+    let status = 0;
+    while (status !== 200 && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = await httpStatus(port, '/healthz');
+    }
+    expect({ status, output: status === 200 ? '' : output }).toEqual({ status: 200, output: '' });
+    return { child, env, app, exited, output: () => output };
+  }
 
   afterAll(async () => {
     for (const child of running) child.kill('SIGKILL');
@@ -275,42 +336,23 @@ describe('the packed package in a platform repo', () => {
       const tag = build.name.split(':').at(-1) as string;
       expect(tag).toBe(hashSources(context).slice(0, 16));
       expect(IMAGE_SOURCES.every((source) => fs.existsSync(path.join(context, source)))).toBe(true);
+      // The package ships the native client's sources, not a compiled addon; the image compiled its own and
+      // carries it with librdkafka1 as its only Debian package (no compilers).
+      expect(fs.existsSync(path.join(context, NATIVE_ADDON))).toBe(false);
+      expect(fs.statSync(path.join(app, NATIVE_ADDON)).isFile()).toBe(true);
+      expect(image.packages).toEqual(['librdkafka1']);
+      const stage = sizeOf(image.root);
+      console.log(
+        `${framework} image: runtime stage ${mb(stage.disk)} on disk (${mb(stage.apparent)} of files) over the ` +
+          `base image, plus the Debian packages ${image.packages.join(', ')}`,
+      );
       tags[framework] = tag;
+      built[framework] = { image, plan };
     }, 120_000);
 
     test("starts the ENTRYPOINT with the image's ENV and the plan's environment: validation object, /healthz 200, HEALTHCHECK 0", async () => {
       const bucket = `${framework}-platform-exports`;
-      await createBucket(services, bucket);
-      const [container] = JSON.parse(
-        only(plan, 'aws_ecs_task_definition').container_definitions as string,
-      ) as { environment: { name: string; value: string }[]; secrets: { name: string }[] }[];
-      expect(container.secrets.map((s) => s.name)).toEqual(['BATCH_EXPORTER_SINK_CREDENTIALS']);
-      const port = await freePort();
-      const env = {
-        PATH: process.env.PATH ?? '',
-        ...image.env,
-        ...resolved(Object.fromEntries(container.environment.map((e) => [e.name, e.value])), {
-          BATCH_EXPORTER_SINK_BUCKET: bucket,
-          BATCH_EXPORTER_KAFKA_BROKERS: services.kafka.brokers.join(','),
-          BATCH_EXPORTER_SINK_ENDPOINT: services.aws.endpoint,
-          BATCH_EXPORTER_SINK_CREDENTIALS: CREDENTIALS,
-          BATCH_EXPORTER_HTTP_PORT: String(port),
-        }),
-      };
-      const app = path.join(image.root, image.workdir);
-      const child = spawn(image.entrypoint[0], image.entrypoint.slice(1), { cwd: app, env, stdio: 'pipe' });
-      running.push(child);
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-      const deadline = Date.now() + 45_000;
-      let status = 0;
-      while (status !== 200 && Date.now() < deadline && child.exitCode === null) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        status = await httpStatus(port, '/healthz');
-      }
-      expect({ status, output: status === 200 ? '' : output }).toEqual({ status: 200, output: '' });
+      const { child, env, app, exited } = await startImage(image, plan, bucket);
       const listed = await services.aws.s3().send(new ListObjectsV2Command({ Bucket: bucket }));
       expect((listed.Contents ?? []).map((o) => o.Key)).toEqual([
         expect.stringMatching(/^\.strm_test_.+\.jsonl$/),
@@ -368,6 +410,39 @@ describe('the packed package in a platform repo', () => {
       expect(container.image).toBe(tag);
     }, 60_000);
   });
+
+  test('the image on the native Kafka client (BATCH_EXPORTER_KAFKA_CLIENT=native) stores every event produced exactly once', async () => {
+    const { image, plan } = built.cdktf;
+    const bucket = 'native-client-exports';
+    const ids = Array.from({ length: 400 }, (_, i) => `native-${i}`);
+    await produce(
+      services,
+      'demo',
+      ids.map((eventId) => JSON.stringify({ eventId, kind: 'packed-install' })),
+      2,
+    );
+    const { child, exited, output } = await startImage(image, plan, bucket, {
+      BATCH_EXPORTER_KAFKA_CLIENT: 'native',
+      BATCH_EXPORTER_INTERVAL_SECONDS: '2',
+    });
+    const stored = async () =>
+      (await readObjects(services.aws.s3(), bucket)).filter((object) => DATA_KEY.test(object.key));
+    const deadline = Date.now() + 45_000;
+    while (
+      countEventIds(await stored()).size < ids.length &&
+      Date.now() < deadline &&
+      child.exitCode === null
+    )
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const counts = countEventIds(await stored());
+    expect({
+      ids: [...counts.keys()].sort(),
+      duplicated: [...counts.values()].filter((n) => n !== 1).length,
+    }).toEqual({ ids: [...ids].sort(), duplicated: 0 });
+    expect(output()).toContain('consuming with the native client');
+  }, 90_000);
 
   test('both packages name the same image: the runtime is the same files in each', () => {
     expect(Object.keys(tags).sort()).toEqual(['cdktf', 'cdktn']);

@@ -66,6 +66,43 @@ describe('runtime/Dockerfile', () => {
     expect(sources.join(' ')).not.toMatch(/constructs|review|package-lock|tsconfig/);
   });
 
+  test('compiles the native Kafka client in a build stage and carries only librdkafka1 and the built addon into the final stage', () => {
+    const froms = all.filter((i) => i.keyword === 'FROM').map((i) => i.argument.split(/\s+/));
+    expect(froms).toHaveLength(2);
+    const [, as, buildStage] = froms[0];
+    expect(as).toBe('AS');
+    const buildSteps = all.slice(0, lastFrom);
+    const builds = buildSteps.filter((i) => i.keyword === 'RUN').map((i) => i.argument);
+    expect(builds).toEqual([
+      'apt-get update && apt-get install -y --no-install-recommends librdkafka-dev python3 make g++',
+      'node scripts/build-native.js',
+    ]);
+    const finalRuns = finalStage.filter((i) => i.keyword === 'RUN').map((i) => i.argument);
+    const apt = finalRuns.filter((command) => command.includes('apt-get'));
+    expect(apt).toEqual([
+      'apt-get update && apt-get install -y --no-install-recommends librdkafka1 && rm -rf /var/lib/apt/lists/*',
+    ]);
+    expect(finalRuns.join(' ')).not.toMatch(/-dev\b|\bg\+\+|\bmake\b|python|node-gyp|build-native/);
+    const fromBuild = finalStage.filter((i) => i.keyword === 'COPY' && i.argument.startsWith('--from'));
+    expect(fromBuild.map((i) => i.argument)).toEqual([
+      `--from=${buildStage} /build/dist/runtime/kafka/native/rdkafka_native.node ./dist/runtime/kafka/native/`,
+    ]);
+  });
+
+  test('copies every native source the addon is built from, the files the build script compiles', () => {
+    const native = path.join(root, 'runtime', 'kafka', 'native');
+    const onDisk = fs
+      .readdirSync(native)
+      .filter((name) => /\.(c|h|gyp)$/.test(name))
+      .map((name) => `runtime/kafka/native/${name}`);
+    const copied = all
+      .filter((i) => i.keyword === 'COPY' && !i.argument.includes('--from'))
+      .flatMap((i) => i.argument.split(/\s+/).slice(0, -1))
+      .filter((source) => source.startsWith('runtime/kafka/native/'));
+    expect(copied.sort()).toEqual(onDisk.sort());
+    expect(IMAGE_SOURCES).toEqual(expect.arrayContaining([...onDisk, 'scripts/build-native.js']));
+  });
+
   test('runs scripts the build made, and the CLI it starts has a shebang', () => {
     for (const script of [ENTRYPOINT[1], HEALTHCHECK_COMMAND[1]]) {
       expect(fs.existsSync(path.join(root, script))).toBe(true);
