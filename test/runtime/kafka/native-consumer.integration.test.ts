@@ -1,4 +1,5 @@
-import { MockKafka, startMockKafka } from '../../../local/kafka/mock-kafka';
+import { Kafka, logLevel } from 'kafkajs';
+import { LocalKafka, startKafka } from '../../../local';
 import type { KafkaClient } from '../../../runtime/config/types';
 import { librdkafkaSettings } from '../../../runtime/config/librdkafka';
 import { encodeRecordContent } from '../../../runtime/format/jsonl';
@@ -8,7 +9,7 @@ import { NativeAddon, loadNativeAddon } from '../../../runtime/kafka/native-addo
 import { memoryLogger, produce } from '../support/exporter-harness';
 import { eventually } from '../support/fakes';
 
-function factory(kafka: MockKafka, client: KafkaClient, topic: string, groupId: string) {
+function factory(kafka: LocalKafka, client: KafkaClient, topic: string, groupId: string) {
   return createConsumerFactory(client, {
     kafka: { brokers: kafka.brokers, clientId: 'native-test', groupId, client, tls: false },
     topic,
@@ -21,7 +22,7 @@ function factory(kafka: MockKafka, client: KafkaClient, topic: string, groupId: 
 
 /** A group consumer that records its batches and assignments. */
 async function startConsumer(
-  kafka: MockKafka,
+  kafka: LocalKafka,
   client: KafkaClient,
   topic: string,
   groupId: string,
@@ -49,16 +50,42 @@ function metadataOf(size: number, seed: string): string {
   return head + 'x'.repeat(fill) + tail;
 }
 
+/**
+ * Waits until a fresh broker's group coordinator serves requests: it answers COORDINATOR_LOAD_IN_PROGRESS
+ * (retriable) while it creates and loads __consumer_offsets, which would fail the first group's join.
+ */
+async function coordinatorReady(kafka: LocalKafka): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'warm-up',
+    brokers: kafka.brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    for (const deadline = Date.now() + 60_000; ;) {
+      try {
+        await admin.fetchOffsets({ groupId: 'warm-up', topics: ['bulk'] });
+        return;
+      } catch (error) {
+        if ((error as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 const DIRECTIONS: Array<[KafkaClient, KafkaClient]> = [
   ['kafkajs', 'native'],
   ['native', 'kafkajs'],
 ];
 
-describe('the native Kafka client on the local broker', () => {
-  let kafka: MockKafka;
+describe('the native Kafka client on Apache Kafka', () => {
+  let kafka: LocalKafka;
 
   beforeAll(async () => {
-    kafka = await startMockKafka({
+    kafka = await startKafka({
       brokers: 1,
       topics: [
         { name: 'meta-kafkajs-native', partitions: 2 },
@@ -67,7 +94,8 @@ describe('the native Kafka client on the local broker', () => {
         { name: 'ranges', partitions: 2 },
       ],
     });
-  });
+    await coordinatorReady(kafka);
+  }, 120_000);
   afterAll(async () => kafka?.stop());
 
   test.each(DIRECTIONS)(
