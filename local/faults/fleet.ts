@@ -93,11 +93,21 @@ export class ExporterProcess {
 
   /** The Node version its `starting batch exporter` line reports, or undefined before it logged one. */
   nodeVersion(): string | undefined {
+    const node = this.startLine()?.node;
+    return typeof node === 'string' ? node : undefined;
+  }
+
+  /** The Kafka client (`kafkajs`, `native`) its `starting batch exporter` line reports. */
+  kafkaClient(): string | undefined {
+    const client = this.startLine()?.config?.kafka?.client;
+    return typeof client === 'string' ? client : undefined;
+  }
+
+  private startLine(): { node?: unknown; config?: { kafka?: { client?: unknown } } } | undefined {
     for (const line of this.log().split('\n')) {
       if (!line.includes('"starting batch exporter"')) continue;
       try {
-        const entry = JSON.parse(line) as { node?: unknown };
-        if (typeof entry.node === 'string') return entry.node;
+        return JSON.parse(line) as { node?: unknown; config?: { kafka?: { client?: unknown } } };
       } catch {
         // A line cut short by kill -9 while it was written.
       }

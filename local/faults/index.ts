@@ -17,6 +17,7 @@ export {
   ScenarioSpec,
   apacheKafka,
   mockKafka,
+  onKafkaClient,
   runScenario,
   scenarioNames,
 } from './scenario';

@@ -5,6 +5,7 @@ import { FaultProxy, startFaultProxy } from '../aws/fault-proxy';
 import type { AwsCredentials, LocalAws } from '../aws/moto';
 import type { LocalGcs } from '../gcs/fake-gcs';
 import { serviceAccountKeyFile } from '../gcs/service-account-key';
+import type { KafkaClient } from '../../runtime/config/types';
 import type { LocalKafka } from '../kafka/apache-kafka';
 import type { MockKafka } from '../kafka/mock-kafka';
 import { ObjectCatalog, gcsObjectSource, s3ObjectSource } from './catalog';
@@ -79,6 +80,12 @@ export interface ScenarioSpec {
    * @default 'apache'
    */
   readonly broker?: 'apache' | 'mock';
+  /**
+   * The exporters' Kafka client (`BATCH_EXPORTER_KAFKA_CLIENT`); {@link onKafkaClient} makes a scenario's
+   * run on the other one.
+   * @default 'kafkajs'
+   */
+  readonly kafkaClient?: KafkaClient;
   /** Configuration of the scenario's topic (Apache Kafka only). @default - the broker's defaults */
   readonly topicConfig?: Readonly<Record<string, string>>;
   /** The sink credentials the exporters use (S3). @default - the administrator's */
@@ -144,6 +151,8 @@ export interface ScenarioResult {
   readonly unexpectedExits: readonly string[];
   /** The Node versions the exporter processes reported at start-up (each once). */
   readonly nodeVersions: readonly string[];
+  /** The Kafka clients the exporter processes reported at start-up (each once). */
+  readonly kafkaClients: readonly string[];
   readonly failures: readonly string[];
   /** What the scenario noted about its run (see {@link ScenarioContext.note}). */
   readonly notes: readonly string[];
@@ -151,6 +160,14 @@ export interface ScenarioResult {
 
 export function scenarioNames(id: string): ScenarioNames {
   return { topic: `faults-${id}`, prefix: `faults/s${id}`, groupId: `batch-exporter-faults-${id}` };
+}
+
+/**
+ * The scenario on another Kafka client: its own id (`16-native`), so its own topic, prefix, group and line in
+ * the table. The kafkajs run keeps the plain id.
+ */
+export function onKafkaClient(spec: ScenarioSpec, kafkaClient: KafkaClient): ScenarioSpec {
+  return kafkaClient === 'kafkajs' ? spec : { ...spec, id: `${spec.id}-${kafkaClient}`, kafkaClient };
 }
 
 /** The scenario's Apache Kafka cluster (kill, restart); fails on the mock. */
@@ -197,7 +214,14 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     name: `s${spec.id}`,
     logDir: services.logDir,
     environment: {
-      ...exporterEnvironment(services, proxy, names, spec.id, gcs ? 'gcs' : credentials),
+      ...exporterEnvironment(
+        services,
+        proxy,
+        names,
+        spec.id,
+        gcs ? 'gcs' : credentials,
+        spec.kafkaClient ?? 'kafkajs',
+      ),
       ...spec.environment,
     },
   });
@@ -337,6 +361,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     intentsSeen: monitor.intents.size,
     unexpectedExits: fleet.unexpectedExits().map((e) => `${e.label} exited with ${e.code ?? e.signal}`),
     nodeVersions: [...new Set(fleet.all().flatMap((p) => p.nodeVersion() ?? []))],
+    kafkaClients: [...new Set(fleet.all().flatMap((p) => p.kafkaClient() ?? []))],
     failures,
     notes,
   };
@@ -357,6 +382,7 @@ function exporterEnvironment(
   names: ScenarioNames,
   id: string,
   credentials: AwsCredentials | 'gcs',
+  kafkaClient: KafkaClient,
 ): Record<string, string> {
   return {
     BATCH_EXPORTER_NAME: `faults-${id}`,
@@ -387,10 +413,7 @@ function exporterEnvironment(
     BATCH_EXPORTER_INCLUDE_EXISTING_EVENTS: 'true',
     // FAULTS_LOG_LEVEL=debug when investigating a failure (logs: the directory the table names).
     BATCH_EXPORTER_LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'info',
-    // FAULTS_KAFKA_CLIENT=native runs the matrix on the native Kafka client (default: the runtime's kafkajs).
-    ...(process.env.FAULTS_KAFKA_CLIENT !== undefined && {
-      BATCH_EXPORTER_KAFKA_CLIENT: process.env.FAULTS_KAFKA_CLIENT,
-    }),
+    BATCH_EXPORTER_KAFKA_CLIENT: kafkaClient,
     ...services.timing.environment,
   };
 }

@@ -5,6 +5,7 @@ import {
   ScenarioSpec,
   cliPath,
   formatTable,
+  onKafkaClient,
   runScenario,
   scenarioNames,
   scheduleScenarios,
@@ -12,13 +13,30 @@ import {
 } from '../../local/faults';
 import { RunningMatrix, startMatrixServices } from '../../local/faults/services';
 import { projectRoot } from '../../local/project-root';
-import { SCENARIOS } from './scenarios';
+import type { KafkaClient } from '../../runtime/config/types';
+import { KAFKA_CLIENTS } from '../runtime/support/exporter-harness';
+import { NATIVE_SCENARIOS, SCENARIOS } from './scenarios';
 
 /** Scenarios running at once; they share the broker and moto. FAULTS_CONCURRENCY=1 runs them one by one. */
 const CONCURRENCY = Number(process.env.FAULTS_CONCURRENCY ?? 2);
 /** While working on one fault: FAULTS_ONLY=02,07 runs only those scenarios (CI runs all). */
 const ONLY = process.env.FAULTS_ONLY?.split(',').map((id) => id.trim());
-const SELECTED = SCENARIOS.filter((s) => ONLY === undefined || ONLY.includes(s.id));
+/**
+ * FAULTS_KAFKA_CLIENT=kafkajs or native runs every selected scenario on that client only; unset (npm test):
+ * every scenario on kafkajs and NATIVE_SCENARIOS on the native client too.
+ */
+const CLIENT = process.env.FAULTS_KAFKA_CLIENT;
+if (CLIENT !== undefined && !(KAFKA_CLIENTS as readonly string[]).includes(CLIENT)) {
+  throw new Error(
+    `FAULTS_KAFKA_CLIENT=${CLIENT} is not a Kafka client: use ${KAFKA_CLIENTS.join(' or ')}, or unset it ` +
+      'to run every scenario on kafkajs and the native subset on native',
+  );
+}
+const SELECTED = SCENARIOS.filter((s) => ONLY === undefined || ONLY.includes(s.id)).flatMap((spec) =>
+  CLIENT !== undefined
+    ? [onKafkaClient(spec, CLIENT as KafkaClient)]
+    : [spec, ...(NATIVE_SCENARIOS.includes(spec.id) ? [onKafkaClient(spec, 'native')] : [])],
+);
 
 describe('fault matrix: exactly once under crashes, rebalances and faults (issue 5)', () => {
   let matrix: RunningMatrix;
@@ -77,8 +95,9 @@ describe('fault matrix: exactly once under crashes, rebalances and faults (issue
         failures: [],
       });
       expect(result.events).toBeGreaterThan(0);
-      // The exporter processes ran on the image's Node line, the node jest runs on.
+      // The exporter processes ran on the image's Node line, the node jest runs on, and on the scenario's client.
       expect(result.nodeVersions).toEqual([process.version]);
+      expect(result.kafkaClients).toEqual([spec.kafkaClient ?? 'kafkajs']);
     }, 1_500_000);
   }
 });

@@ -20,6 +20,7 @@ function result(id: string): ScenarioResult {
     intentsSeen: 0,
     unexpectedExits: [],
     nodeVersions: [],
+    kafkaClients: [],
     failures: [],
     notes: [],
   };

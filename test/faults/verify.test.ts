@@ -307,6 +307,7 @@ describe('formatTable', () => {
         intentsSeen: 1,
         unexpectedExits: ['s01#1 exited with 1'],
         nodeVersions: ['v26.12.1'],
+        kafkaClients: ['kafkajs'],
         failures: ['50 duplicated events'],
         notes: ['held one PUT'],
       },
