@@ -95,13 +95,7 @@ export class EventProducer {
       logLevel: logLevel.NOTHING,
       retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
     });
-    // Idempotent: a request whose answer was lost (a broker stopped mid-request in 09) and is retried is
-    // written once, not twice (a non-idempotent retry wrote one event at two offsets and voided a run of 09).
-    this.producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
+    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   }
 
   static async connect(options: EventProducerOptions): Promise<EventProducer> {
