@@ -76,6 +76,11 @@ export interface EventProducerOptions {
   readonly partitions: number;
   /** Makes event ids unique across scenarios. */
   readonly runId: string;
+  /**
+   * Idempotent produce (Apache Kafka): a request whose answer was lost (a broker stopped mid-request, 09) is
+   * retried with the same sequence numbers and written once. The mock cluster cannot (no InitProducerId).
+   */
+  readonly idempotent: boolean;
 }
 
 /**
@@ -95,7 +100,10 @@ export class EventProducer {
       logLevel: logLevel.NOTHING,
       retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
     });
-    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: options.idempotent,
+    });
   }
 
   static async connect(options: EventProducerOptions): Promise<EventProducer> {

@@ -205,6 +205,7 @@ export async function runScenario(spec: ScenarioSpec, services: MatrixServices):
     topic: names.topic,
     partitions,
     runId: `s${spec.id}`,
+    idempotent: spec.broker !== 'mock',
   });
   const catalog = new ObjectCatalog(
     gcs ? gcsObjectSource(gcs, services.bucket) : s3ObjectSource(services.s3, services.bucket),
