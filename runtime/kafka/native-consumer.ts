@@ -38,7 +38,13 @@ const POLL_MAX_RECORDS = 32_768;
 const POLL_MAX_BYTES = 8 * 1024 * 1024;
 /** How long one poll waits for the first record: also how long a stop waits for the poll to return. */
 const POLL_TIMEOUT_MS = 200;
-const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * How long a committed-offsets or watermarks request may wait. Short, because it can be waiting on a broker
+ * that died (the old coordinator or partition leader): the exporter then retries its resync, and librdkafka
+ * asks the brokers that are up. 30 s here once kept a member unassigned for over 90 s after a leader was
+ * killed (two resyncs queued, each waiting out its requests to the dead broker).
+ */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * Fetch and prefetch sizes, measured on the local broker (64 partitions × 5,000 events, a bare poll loop,
