@@ -31,7 +31,7 @@ export class GroupProgress {
 
   /** How many partitions of the topic have a committed offset at their high watermark. */
   async partitionsDone(groupId: string): Promise<{ readonly done: number; readonly lag: bigint }> {
-    const [committed] = await this.admin.fetchOffsets({ groupId, topics: [this.topic] });
+    const [committed] = await retried(() => this.admin.fetchOffsets({ groupId, topics: [this.topic] }));
     let done = 0;
     let lag = 0n;
     for (const { partition, offset } of committed?.partitions ?? []) {
@@ -49,8 +49,8 @@ export class GroupProgress {
    */
   async currentLag(groupId: string): Promise<bigint> {
     const [offsets, [committed]] = await Promise.all([
-      this.admin.fetchTopicOffsets(this.topic),
-      this.admin.fetchOffsets({ groupId, topics: [this.topic] }),
+      retried(() => this.admin.fetchTopicOffsets(this.topic)),
+      retried(() => this.admin.fetchOffsets({ groupId, topics: [this.topic] })),
     ]);
     const positions = new Map(
       (committed?.partitions ?? []).map((p) => [p.partition, p.offset === '-1' ? 0n : BigInt(p.offset)]),
@@ -69,5 +69,21 @@ export class GroupProgress {
 
   async close(): Promise<void> {
     await this.admin.disconnect();
+  }
+}
+
+/**
+ * Retries a request the broker refused with a retriable error: a group's coordinator moves or loads
+ * (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) while the bench polls, and kafkajs admin does not retry
+ * offsetFetch on it. Anything else, or the fifth refusal, is thrown.
+ */
+async function retried<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
   }
 }
