@@ -26,6 +26,9 @@ export function startRateProducer(brokers: string, topic: string, runId: string)
   );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // kcat gone (EPIPE on its stdin): stop feeding it; stop() reports its exit code and stderr.
+  let gone = false;
+  child.stdin.on('error', () => (gone = true));
   const exited = new Promise<number | null>((resolve) => {
     child.once('error', () => resolve(127));
     child.once('exit', (code) => resolve(code));
@@ -37,7 +40,7 @@ export function startRateProducer(brokers: string, topic: string, runId: string)
   let valueBytes = 0;
   let blocked = false;
   const tick = () => {
-    if (blocked || rate === 0) return;
+    if (gone || blocked || rate === 0) return;
     const due = Math.floor((rate * (performance.now() - since)) / 1000) - writtenSince;
     if (due <= 0) return;
     const lines: string[] = [];
