@@ -4,6 +4,7 @@
  * endpoint, an admin client (to read the bucket back) and the writer credentials the exporters get.
  * The bench puts its PUT recorder (bench/put-recorder.ts) in front of whatever endpoint a side returns.
  */
+import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsCredentials, startMoto } from '../local';
 import { startGofakes3 } from '../local/s3/gofakes3';
@@ -70,8 +71,12 @@ async function startGofakes3Side(bucket: string): Promise<S3Side> {
       description: 'gofakes3 in-memory (Go, local/s3/gofakes3.ts)',
       endpoint: server.endpoint,
       s3: server.s3(),
-      // The server accepts any key; the exporter's configuration wants one shaped like AWS's.
-      writer: { accessKeyId: 'AKIABENCHWRITER00001', secretAccessKey: 'bench-writer-secret' },
+      // The server accepts any key; the exporter's configuration wants one shaped like AWS's. Made per run,
+      // so no key-shaped literal sits in the repository.
+      writer: {
+        accessKeyId: `BENCH${randomBytes(8).toString('hex').toUpperCase()}`,
+        secretAccessKey: randomBytes(20).toString('base64url'),
+      },
       virtualHostEndpoint: server.virtualHostEndpoint,
       stop: () => server.stop(),
     };
