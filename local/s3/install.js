@@ -7,10 +7,10 @@
  * Prints the binary's path.
  */
 'use strict';
-const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { ensureGoBinary } = require('../go-binary.js');
 
 const root = path.resolve(__dirname, '..', '..');
 const source = path.join(__dirname, 'gofakes3');
@@ -34,33 +34,17 @@ function binaryPath() {
 }
 
 function install() {
-  const binary = binaryPath();
-  if (fs.existsSync(binary)) return binary;
-  const partial = `${path.dirname(binary)}.${process.pid}`;
-  fs.mkdirSync(partial, { recursive: true });
-  try {
-    execFileSync('go', ['build', '-trimpath', '-o', path.join(partial, 's3-server'), '.'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+  return ensureGoBinary({
+    binary: binaryPath(),
+    command: (outDir) => ({
+      args: ['build', '-trimpath', '-o', path.join(outDir, 's3-server'), '.'],
       // No VCS stamp: the binary must not depend on the checkout's git state.
-      env: { ...process.env, GOFLAGS: '-mod=readonly -buildvcs=false' },
+      env: { GOFLAGS: '-mod=readonly -buildvcs=false' },
       cwd: source,
-    });
-  } catch (error) {
-    fs.rmSync(partial, { recursive: true, force: true });
-    const stderr = error.stderr ? error.stderr.toString().trim() : String(error);
-    throw new Error(
-      `cannot build the local S3 server (local/s3/gofakes3) with go build: ${stderr}\n` +
-        'Install Go 1.26 or newer (https://go.dev/dl/) and make the Go module proxy reachable.',
-    );
-  }
-  try {
-    fs.renameSync(partial, path.dirname(binary));
-  } catch (error) {
-    // Another process built it at the same time: keep theirs.
-    fs.rmSync(partial, { recursive: true, force: true });
-    if (!fs.existsSync(binary)) throw error;
-  }
-  return binary;
+    }),
+    what: 'the local S3 server (local/s3/gofakes3)',
+    fix: 'Install Go 1.26 or newer (https://go.dev/dl/) and make the Go module proxy reachable.',
+  });
 }
 
 module.exports = { install, binaryPath };
