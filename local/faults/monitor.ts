@@ -149,7 +149,7 @@ export class ProgressMonitor {
     const last = new Map<number, string>();
     for (const sample of this.samples) last.set(sample.partition, sample.metadata);
     return [...last]
-      .filter(([, metadata]) => this.intentIn(metadata) !== undefined)
+      .filter(([, metadata]) => this.intentsIn(metadata) !== undefined)
       .map(
         ([partition, metadata]) =>
           `partition ${partition}: an intent is still committed at the end: ${metadata}`,
@@ -157,19 +157,20 @@ export class ProgressMonitor {
   }
 
   private observeIntent(partition: number, metadata: string): void {
-    const intent = this.intentIn(metadata);
-    if (intent && !this.intents.has(intent.key)) this.intents.set(intent.key, intent);
-    if (intent === null) {
+    const intents = this.intentsIn(metadata);
+    for (const intent of intents ?? [])
+      if (!this.intents.has(intent.key)) this.intents.set(intent.key, intent);
+    if (intents === null) {
       this.violations.push(
         `partition ${partition}: committed metadata the exporter cannot read: ${metadata}`,
       );
     }
   }
 
-  /** The intent in a metadata string; undefined for none, null for unreadable metadata. */
-  private intentIn(metadata: string): ObservedIntent | undefined | null {
+  /** The intents in a metadata string (oldest first); undefined for none, null for unreadable metadata. */
+  private intentsIn(metadata: string): readonly ObservedIntent[] | undefined | null {
     try {
-      return decodeCommitMetadata(metadata).intent;
+      return decodeCommitMetadata(metadata).intents;
     } catch {
       return null;
     }

@@ -70,7 +70,8 @@ function deferred(): Deferred {
 /**
  * One consumer of the exporter's group and its data path: batches per interval (Batcher), stores them
  * exactly once (OffsetManager, see its protocol) and keeps membership alive only while making progress.
- * All storage and commit work runs one step at a time on a serial chain, in the order it was queued.
+ * Assignment, loss checks and the recording of intents run one step at a time on a serial chain, in the
+ * order they were queued; uploads and their end commits go on beside it (in order, in OffsetManager).
  */
 class Exporter {
   readonly handle: RunningExporter;
@@ -346,20 +347,43 @@ class Exporter {
 
   private enqueueFlush(snapshot: BatchSnapshot, epoch: number): void {
     this.queuedBytes += snapshot.bytes;
+    let release = true;
+    const released = () => {
+      this.queuedBytes -= snapshot.bytes;
+      this.metrics.heldBytes(this.batcher.bytes, this.queuedBytes);
+      const waiters = this.flushWaiters;
+      this.flushWaiters = [];
+      for (const wake of waiters) wake();
+    };
+    const fenced = () => {
+      if (epoch === this.epoch) {
+        this.logger.warn('a commit was refused; re-reading from the committed offsets');
+        this.resync();
+      }
+    };
+    // The chain only records the intents and starts the uploads: the next batch's intents follow while these
+    // objects are still being stored (OffsetManager keeps several in flight, ends committed in order).
     void this.serial(async () => {
       try {
         if (epoch !== this.epoch) return;
-        const outcome = await this.offsets!.flush(snapshot, this.tick);
-        if (outcome === 'fenced' && epoch === this.epoch) {
-          this.logger.warn('a commit was refused; re-reading from the committed offsets');
-          this.resync();
+        const admitted = await this.offsets!.admit(snapshot, this.tick);
+        if (admitted === 'fenced') {
+          fenced();
+          return;
         }
+        release = false;
+        admitted.stored.then(
+          (outcome) => {
+            released();
+            if (outcome === 'fenced') fenced();
+          },
+          (error) => {
+            released();
+            this.fail(error);
+          },
+        );
       } finally {
-        this.queuedBytes -= snapshot.bytes;
-        this.metrics.heldBytes(this.batcher.bytes, this.queuedBytes);
-        const waiters = this.flushWaiters;
-        this.flushWaiters = [];
-        for (const wake of waiters) wake();
+        if (release) released();
       }
     });
   }
@@ -451,6 +475,7 @@ class Exporter {
       const last = this.batcher.take();
       if (last !== undefined && epoch === this.epoch) this.enqueueFlush(last, epoch);
       await this.chain;
+      await this.offsets?.idle();
     })();
     const inTime = await withTimeout(flushed, STOP_FLUSH_TIMEOUT_MS).then(
       () => true,

@@ -12,6 +12,7 @@ import {
   PartitionMark,
   decodeCommitMetadata,
   encodeIntent,
+  encodeIntents,
   encodeMark,
   metadataBytes,
 } from './commit-metadata';
@@ -31,7 +32,14 @@ import { MAX_S3_KEY_BYTES, ObjectNamer } from './object-namer';
  * 3. **Commit** each partition's end offset `to`, with the intent cleared (only the last interval start
  *    and part number stay, which keeps later keys unique).
  *
- * On assignment, a partition whose committed metadata still holds an intent (a crash or rebalance between
+ * Several objects are in flight at once (the store chain never waits for one PUT before recording the next
+ * intent): a partition's metadata then lists every intent of its objects in flight, oldest first (see
+ * commit-metadata.ts), each intent commit keeps the partition's committed offset, and end commits happen in
+ * the order the intents were recorded, each leaving the later intents in the metadata. An object joins the
+ * flight only while every one of its partitions' lists still fits the metadata limit, and at most
+ * {@link DEFAULT_MAX_OBJECTS_IN_FLIGHT} at once; every commit runs one at a time, in order.
+ *
+ * On assignment, a partition whose committed metadata still holds intents (a crash or rebalance between
  * 1 and 3) gets that object completed first: the recorded ranges are re-read, from every partition of the
  * object (also partitions another member owns now, through a reader outside the group), re-encoded (the
  * encoding is deterministic, so the bytes are identical), put create-only under the recorded key, and the
@@ -60,7 +68,15 @@ export interface OffsetManagerOptions {
   readonly maxCommitMetadataBytes?: number;
   /** @default 'fail' */
   readonly onDataLoss?: DataLossPolicy;
+  /** @default DEFAULT_MAX_OBJECTS_IN_FLIGHT */
+  readonly maxObjectsInFlight?: number;
 }
+
+/**
+ * Objects whose intent is recorded and whose end is not committed yet, at most. Memory is bounded by the
+ * exporter (held bytes), the metadata limit bounds it further for objects of many partitions.
+ */
+export const DEFAULT_MAX_OBJECTS_IN_FLIGHT = 4;
 
 /** How to go on past a loss, appended to every data-loss message of the `fail` policy. */
 const SKIP_HINT =
@@ -69,6 +85,14 @@ const SKIP_HINT =
 
 /** `stored`: every object of the batch is stored and committed; `fenced`: the group refused a commit. */
 export type FlushOutcome = 'stored' | 'fenced';
+
+/**
+ * A batch whose intents are recorded: `stored` settles once all its objects are stored and their ends
+ * committed (it rejects with what made a store fail for good).
+ */
+export interface Admitted {
+  readonly stored: Promise<FlushOutcome>;
+}
 
 /** One object to write: consecutive slices of a batch whose intent fits the metadata limit. */
 interface PlannedObject {
@@ -81,12 +105,34 @@ export class OffsetManager {
   private readonly committed = new Map<number, string>();
   /** Last object (interval start, part) per partition, for unique keys. */
   private readonly marks = new Map<number, PartitionMark>();
+  /** Intents recorded and not completed yet, per partition, oldest first (what its metadata lists). */
+  private readonly pending = new Map<number, ObjectIntent[]>();
+  /** Where each partition's next batch starts: the end of its last object in flight, or the committed offset. */
+  private readonly reserved = new Map<number, string>();
+  /** Objects in flight, oldest first: each settles after its end commit (or without one, when fenced). */
+  private readonly flight: Array<Promise<FlushOutcome>> = [];
+  /** Every commit runs here, one at a time and in order: a partition's later commit never overtakes an earlier one. */
+  private commitLane: Promise<unknown> = Promise.resolve();
+  /** Set when a commit was refused: nothing more is committed until the next assignment. */
+  private fenced = false;
+  /** What made an object's store fail for good: nothing more is admitted (the exporter stops on it). */
+  private failure: { readonly error: unknown } | undefined;
   private readonly maxMetadataBytes: number;
   private readonly onDataLoss: DataLossPolicy;
+  private readonly maxInFlight: number;
 
   constructor(private readonly options: OffsetManagerOptions) {
     this.maxMetadataBytes = options.maxCommitMetadataBytes ?? DEFAULT_MAX_COMMIT_METADATA_BYTES;
     this.onDataLoss = options.onDataLoss ?? 'fail';
+    this.maxInFlight = options.maxObjectsInFlight ?? DEFAULT_MAX_OBJECTS_IN_FLIGHT;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
+      throw new Error(`internal: maxObjectsInFlight must be a positive integer, got ${this.maxInFlight}`);
+    }
+  }
+
+  /** Resolves once every object in flight has settled (stored, fenced or failed). */
+  async idle(): Promise<void> {
+    while (this.flight.length > 0) await Promise.allSettled(this.flight);
   }
 
   /** The committed offset of every assigned partition. */
@@ -104,8 +150,13 @@ export class OffsetManager {
     onProgress: () => Promise<void>,
   ): Promise<Map<number, string> | 'fenced'> {
     const { consumer, logger } = this.options;
+    // Objects still in flight from before settle first: none of them commits after the state is re-read.
+    await this.idle();
     this.committed.clear();
     this.marks.clear();
+    this.pending.clear();
+    this.reserved.clear();
+    this.fenced = false;
     if (partitions.length === 0) return new Map();
     const watermarks = await consumer.watermarks();
     // Every partition of the topic, to tell a new group from partitions added to the topic later.
@@ -123,7 +174,8 @@ export class OffsetManager {
       const marks = watermarks.find((w) => w.partition === partition);
       const metadata = decodeCommitMetadata(position?.metadata);
       if (metadata.mark) this.marks.set(partition, metadata.mark);
-      if (metadata.intent) intents.set(metadata.intent.key, metadata.intent);
+      for (const intent of metadata.intents ?? []) intents.set(intent.key, intent);
+      if (metadata.intents) this.pending.set(partition, [...metadata.intents]);
       if (position?.offset === undefined) {
         // includeExistingEvents=false skips what a new group finds on the topic. A partition without a
         // committed offset in a group that has some was added to the topic after the export began (every
@@ -134,7 +186,7 @@ export class OffsetManager {
         this.committed.set(partition, start);
       } else {
         this.committed.set(partition, position.offset);
-        if (!metadata.intent && marks !== undefined && BigInt(position.offset) < BigInt(marks.low)) {
+        if (!metadata.intents && marks !== undefined && BigInt(position.offset) < BigInt(marks.low)) {
           lost.push({ partition, from: position.offset, to: marks.low });
           lostMarks.set(partition, metadata.mark ? encodeMark(metadata.mark) : '');
         }
@@ -152,7 +204,7 @@ export class OffsetManager {
         offset: r.to,
         metadata: lostMarks.get(r.partition)!,
       }));
-      if ((await this.tryCommit(skipTo)) === 'fenced') return 'fenced';
+      if ((await this.commitInLane(() => skipTo)) === 'fenced') return 'fenced';
       for (const range of lost) this.committed.set(range.partition, range.to);
       await onProgress();
     }
@@ -161,55 +213,147 @@ export class OffsetManager {
         { pins: pins.map((p) => ({ partition: p.partition, offset: p.offset })) },
         `no committed offsets yet: starting at the ${startAtEarliest ? 'earliest' : 'latest'} offset`,
       );
-      if ((await this.tryCommit(pins)) === 'fenced') return 'fenced';
+      if ((await this.commitInLane(() => pins)) === 'fenced') return 'fenced';
       await onProgress();
     }
-    for (const intent of intents.values()) {
+    // Oldest first: (interval start, part) grows with every object of a partition, so this is each
+    // partition's own order too.
+    const recorded = [...intents.values()].sort(
+      (a, b) => a.intervalStart - b.intervalStart || a.part - b.part,
+    );
+    for (const intent of recorded) {
       if ((await this.complete(intent, new Set(partitions), onProgress)) === 'fenced') return 'fenced';
     }
+    // Intents of partitions this member does not own stay theirs to complete.
+    this.pending.clear();
+    for (const [partition, offset] of this.committed) this.reserved.set(partition, offset);
     return this.positions();
   }
 
-  /** Stores a batch as one or more objects under the protocol above. */
+  /** Stores a batch as one or more objects under the protocol above, and resolves once they are stored. */
   async flush(snapshot: BatchSnapshot, onProgress: () => Promise<void>): Promise<FlushOutcome> {
+    const admitted = await this.admit(snapshot, onProgress);
+    return admitted === 'fenced' ? 'fenced' : admitted.stored;
+  }
+
+  /**
+   * Records the intents of a batch's objects and starts storing them; resolves as soon as they are in flight
+   * (waiting first while the flight is full, or while an intent would not fit beside those in flight).
+   * `fenced`: the group refused an intent, nothing of the batch is written.
+   */
+  async admit(snapshot: BatchSnapshot, onProgress: () => Promise<void>): Promise<Admitted | 'fenced'> {
     for (const slice of snapshot.slices) {
-      const committed = this.committed.get(slice.partition);
-      if (committed !== slice.from) {
-        // Never write a batch that does not continue the committed position: it would leave a gap.
+      const continues = this.reserved.get(slice.partition);
+      if (continues !== slice.from) {
+        // Never write a batch that does not continue where the partition's last object ends: it would leave a gap.
         throw new Error(
-          `internal: batch of partition ${slice.partition} starts at ${slice.from} but the committed offset is ${committed}`,
+          `internal: batch of partition ${slice.partition} starts at ${slice.from} but the partition continues at ${continues}`,
         );
       }
     }
-    // Objects of one batch hold disjoint partitions (each commit touches only its own), so they are stored
-    // concurrently; each one still follows intent -> put -> end commit.
-    const outcomes = await Promise.all(this.plan(snapshot).map((object) => this.store(object, onProgress)));
-    return outcomes.includes('fenced') ? 'fenced' : 'stored';
+    const stored: Array<Promise<FlushOutcome>> = [];
+    for (const object of this.plan(snapshot)) {
+      while (
+        this.flight.length >= this.maxInFlight ||
+        (this.flight.length > 0 && !this.fitsBesidePending(object.intent))
+      ) {
+        await this.flight[0].catch(() => undefined);
+        await onProgress();
+      }
+      if (this.failure !== undefined) throw this.failure.error;
+      if (this.fenced) return 'fenced';
+      const started = process.hrtime.bigint();
+      // The payload is built when the commit runs: an end commit queued before it may have shortened a list.
+      const outcome = await this.commitInLane(
+        () =>
+          object.slices.map((s) => ({
+            partition: s.partition,
+            offset: this.committed.get(s.partition)!,
+            metadata: encodeIntents([...(this.pending.get(s.partition) ?? []), object.intent]),
+          })),
+        () => {
+          for (const slice of object.slices) {
+            this.marks.set(slice.partition, object.intent);
+            this.reserved.set(slice.partition, slice.to);
+            const list = this.pending.get(slice.partition) ?? [];
+            list.push(object.intent);
+            this.pending.set(slice.partition, list);
+          }
+        },
+      );
+      if (outcome === 'fenced') return 'fenced';
+      const before = this.flight[this.flight.length - 1];
+      const done = this.store(object, started, before, onProgress).catch((error: unknown) => {
+        this.failure ??= { error };
+        throw error;
+      });
+      this.flight.push(done);
+      const leave = () => this.leaveFlight(done);
+      void done.then(leave, leave);
+      stored.push(done);
+      await onProgress();
+    }
+    return {
+      stored: Promise.all(stored).then((outcomes) => (outcomes.includes('fenced') ? 'fenced' : 'stored')),
+    };
   }
 
-  private async store(object: PlannedObject, onProgress: () => Promise<void>): Promise<FlushOutcome> {
-    const started = process.hrtime.bigint();
+  /** Whether every partition's list of intents still fits the metadata limit with `intent` added. */
+  private fitsBesidePending(intent: ObjectIntent): boolean {
+    return intent.ranges.every(
+      (range) =>
+        metadataBytes(encodeIntents([...(this.pending.get(range.partition) ?? []), intent])) <=
+        this.maxMetadataBytes,
+    );
+  }
+
+  private leaveFlight(done: Promise<FlushOutcome>): void {
+    const at = this.flight.indexOf(done);
+    if (at >= 0) void this.flight.splice(at, 1);
+  }
+
+  /**
+   * Puts an admitted object, then (after the object admitted before it has committed its end) commits its
+   * end offsets, leaving the later intents of each partition in its metadata.
+   */
+  private async store(
+    object: PlannedObject,
+    started: bigint,
+    before: Promise<FlushOutcome> | undefined,
+    onProgress: () => Promise<void>,
+  ): Promise<FlushOutcome> {
     const { intent, slices } = object;
-    const intentMetadata = encodeIntent(intent);
-    const intentCommit = slices.map((s) => ({
-      partition: s.partition,
-      offset: s.from,
-      metadata: intentMetadata,
-    }));
-    if ((await this.tryCommit(intentCommit)) === 'fenced') return 'fenced';
     const intentDone = process.hrtime.bigint();
-    for (const slice of slices) this.marks.set(slice.partition, intent);
-    await onProgress();
     const valid = slices.map((s) => s.valid);
     const invalid = slices.map((s) => s.invalid);
     const records = { valid: sumLines(valid), invalid: sumLines(invalid) };
     await this.putObjects(intent.key, valid, invalid, onProgress);
     const putDone = process.hrtime.bigint();
-    const mark = encodeMark(intent);
-    const endCommit = slices.map((s) => ({ partition: s.partition, offset: s.to, metadata: mark }));
-    if ((await this.tryCommit(endCommit)) === 'fenced') return 'fenced';
+    // Ends are committed in the order the intents were: an earlier object that failed or was fenced leaves
+    // this one recorded (the next owner completes both).
+    if (before !== undefined && (await before) === 'fenced') return 'fenced';
+    const waited = process.hrtime.bigint();
+    if (this.fenced) return 'fenced';
+    // Built when the commit runs, so the lists include every intent recorded until then.
+    const outcome = await this.commitInLane(
+      () =>
+        slices.map((s) => {
+          const rest = this.laterIntents(s.partition, intent);
+          return {
+            partition: s.partition,
+            offset: s.to,
+            metadata: rest.length > 0 ? encodeIntents(rest) : encodeMark(intent),
+          };
+        }),
+      () => {
+        for (const slice of slices) {
+          this.committed.set(slice.partition, slice.to);
+          this.setPending(slice.partition, this.laterIntents(slice.partition, intent));
+        }
+      },
+    );
+    if (outcome === 'fenced') return 'fenced';
     const done = process.hrtime.bigint();
-    for (const slice of slices) this.committed.set(slice.partition, slice.to);
     this.options.metrics?.eventsExported(records.valid, records.invalid);
     this.options.metrics?.flushed(Number(done - started) / 1e9);
     // Where a flush's time goes (the store chain is the exporter's throughput limit).
@@ -217,7 +361,8 @@ export class OffsetManager {
     const durationsMs = {
       intent: ms(started, intentDone),
       put: ms(intentDone, putDone),
-      commit: ms(putDone, done),
+      waitForEarlier: ms(putDone, waited),
+      commit: ms(waited, done),
     };
     this.options.logger.info(
       {
@@ -318,11 +463,29 @@ export class OffsetManager {
     const mine = intent.ranges.filter(
       (r) => owned.has(r.partition) && this.committed.get(r.partition) === r.from,
     );
-    const endCommit = mine.map((r) => ({ partition: r.partition, offset: r.to, metadata: mark }));
-    if (endCommit.length > 0 && (await this.tryCommit(endCommit)) === 'fenced') return 'fenced';
-    for (const range of mine) {
-      this.committed.set(range.partition, range.to);
-      this.marks.set(range.partition, intent);
+    // A partition's later intents (objects in flight when it was recorded) stay in its metadata until they too
+    // are completed: a crash in between completes them then.
+    if (mine.length > 0) {
+      const outcome = await this.commitInLane(
+        () =>
+          mine.map((r) => {
+            const rest = this.laterIntents(r.partition, intent);
+            return {
+              partition: r.partition,
+              offset: r.to,
+              metadata: rest.length > 0 ? encodeIntents(rest) : mark,
+            };
+          }),
+        () => {
+          for (const range of mine) {
+            this.committed.set(range.partition, range.to);
+            this.setPending(range.partition, this.laterIntents(range.partition, intent));
+            const current = this.marks.get(range.partition);
+            if (current === undefined || !isAfter(current, intent)) this.marks.set(range.partition, intent);
+          }
+        },
+      );
+      if (outcome === 'fenced') return 'fenced';
     }
     this.options.metrics?.objectRecovered();
     this.options.metrics?.eventsExported(sumLines(valid), sumLines(invalid));
@@ -459,13 +622,43 @@ export class OffsetManager {
     }
   }
 
+  /**
+   * Commits after every commit queued before it: `build` makes the offsets when the commit runs (from the
+   * state every earlier commit left), `committed` updates the state once the group accepted them. A refusal
+   * fences this manager until the next assignment.
+   */
+  private commitInLane(
+    build: () => Array<{ partition: number; offset: string; metadata: string }>,
+    committed: () => void = () => undefined,
+  ): Promise<FlushOutcome> {
+    const run = this.commitLane.then(async () => {
+      const outcome = await this.tryCommit(build());
+      if (outcome === 'stored') committed();
+      return outcome;
+    });
+    this.commitLane = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The intents of `partition` recorded after `intent`, oldest first. */
+  private laterIntents(partition: number, intent: ObjectIntent): ObjectIntent[] {
+    return (this.pending.get(partition) ?? []).filter((i) => i.key !== intent.key);
+  }
+
+  private setPending(partition: number, intents: ObjectIntent[]): void {
+    if (intents.length > 0) this.pending.set(partition, intents);
+    else this.pending.delete(partition);
+  }
+
   private async tryCommit(
     offsets: Array<{ partition: number; offset: string; metadata: string }>,
   ): Promise<FlushOutcome> {
+    if (this.fenced) return 'fenced';
     try {
       await this.options.consumer.commit(offsets);
       return 'stored';
     } catch (error) {
+      this.fenced = true;
       this.options.logger.warn(
         { partitions: offsets.map((o) => o.partition), error: (error as Error).message },
         'commit refused or failed; this member writes nothing more until it has (re)joined the group',
@@ -476,6 +669,11 @@ export class OffsetManager {
 }
 
 const MAX_SKIP_READ_ATTEMPTS = 5;
+
+/** Whether mark `a` comes after `b` (a later interval start, or the same one with a higher part). */
+function isAfter(a: PartitionMark, b: PartitionMark): boolean {
+  return a.intervalStart > b.intervalStart || (a.intervalStart === b.intervalStart && a.part > b.part);
+}
 
 /** Bytes of the longer of a data key and its `_invalid/` sibling. */
 function longestKeyBytes(key: string, namer: ObjectNamer): number {

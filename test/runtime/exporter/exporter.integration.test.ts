@@ -341,7 +341,9 @@ describe('startExporter on the local Kafka and S3', () => {
       const first = await startExporter(config, { ...testDeps(config), store: crashing });
       await expect(first.stopped).rejects.toThrow('simulated crash before the upload');
       const recorded = await groupProgress(services, name, name);
-      const intents = [...recorded.committed.values()].map((c) => decodeCommitMetadata(c.metadata).intent);
+      const intents = [...recorded.committed.values()].map(
+        (c) => decodeCommitMetadata(c.metadata).intents?.[0],
+      );
       const key = intents.find((i) => i !== undefined)?.key;
       expect(key).toMatch(DATA_KEY);
 
@@ -354,7 +356,7 @@ describe('startExporter on the local Kafka and S3', () => {
       expectExactlyOnce(countEventIds(objects), 'recovery', 900);
       const after = await groupProgress(services, name, name);
       for (const { metadata } of after.committed.values())
-        expect(decodeCommitMetadata(metadata).intent).toBeUndefined();
+        expect(decodeCommitMetadata(metadata).intents).toBeUndefined();
     },
   );
 
@@ -459,7 +461,7 @@ describe('startExporter on the local Kafka and S3', () => {
     await first.stop().catch(() => undefined);
     await expect(first.stopped).rejects.toThrow('simulated crash before the upload');
     const recorded = await groupProgress(services, 'intent-retention', 'intent-retention');
-    const intent = decodeCommitMetadata(recorded.committed.get(0)!.metadata).intent!;
+    const intent = decodeCommitMetadata(recorded.committed.get(0)!.metadata).intents![0];
     expect(intent.ranges).toEqual([{ partition: 0, from: '0', to: '9000' }]);
     const recordedEnd = BigInt(intent.ranges[0].to);
     // Retention shortened to 1 MiB deletes the oldest segments: part of the recorded range goes.

@@ -124,7 +124,7 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     await expect(exporter.stopped).resolves.toBeUndefined();
     expect(dataKeys()).toEqual(['p/2024-05-01T12:00:00-stream-demo---0.jsonl']);
     expect(consumer.committedOffsets.get(0)?.offset).toBe('3');
-    expect(decodeCommitMetadata(consumer.committedOffsets.get(0)!.metadata).intent).toBeUndefined();
+    expect(decodeCommitMetadata(consumer.committedOffsets.get(0)!.metadata).intents).toBeUndefined();
     expect(consumer.stopped).toBe(true);
   });
 
@@ -297,6 +297,38 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     await exporter.stop();
   });
 
+  test("records the next interval's intent and starts its upload while the previous upload is held back", async () => {
+    const store = new GatedStore();
+    const {
+      consumer,
+      clock,
+      deliver,
+      dataKeys,
+      exporter,
+      store: stored,
+    } = await started({ records: 6, store });
+    await deliver(0, 0, 3);
+    clock.advance(7_010);
+    await eventually(() => consumer.commits.length > 0, 'the intent commit of the first interval');
+    await deliver(0, 3, 6);
+    clock.advance(10_000);
+    // The second interval's intent is recorded beside the first (both listed, oldest first) before any upload ended.
+    await eventually(
+      () => (decodeCommitMetadata(consumer.committedOffsets.get(0)!.metadata).intents ?? []).length === 2,
+      'both intents recorded',
+    );
+    expect(dataKeys()).toEqual([]);
+    expect(consumer.committedOffsets.get(0)!.offset).toBe('0');
+    store.release();
+    await eventually(() => consumer.committedOffsets.get(0)!.offset === '6', 'both ends committed');
+    expect(dataKeys().map((key) => stored.objects.get(key)!.toString())).toEqual([
+      '{"i":0}\n{"i":1}\n{"i":2}\n',
+      '{"i":3}\n{"i":4}\n{"i":5}\n',
+    ]);
+    expect(decodeCommitMetadata(consumer.committedOffsets.get(0)!.metadata).intents).toBeUndefined();
+    await exporter.stop();
+  });
+
   test('while uploads are held back, memory stays below two objects and one batch, and nothing is lost', async () => {
     const store = new GatedStore();
     // 8-byte lines, 20-byte objects: two lines per object.
@@ -419,7 +451,7 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     clock.advance(7_010);
     await expect(exporter.stopped).rejects.toThrow('S3 denied PutObject (test)');
     expect(consumer.committedOffsets.get(0)?.offset).toBe('0');
-    expect(decodeCommitMetadata(consumer.committedOffsets.get(0)!.metadata).intent?.key).toBe(
+    expect(decodeCommitMetadata(consumer.committedOffsets.get(0)!.metadata).intents?.[0]?.key).toBe(
       'p/2024-05-01T12:00:00-stream-demo---0.jsonl',
     );
   });

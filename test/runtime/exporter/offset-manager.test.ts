@@ -7,7 +7,7 @@ import { ObjectNamer } from '../../../runtime/exporter/object-namer';
 import { OffsetManager } from '../../../runtime/exporter/offset-manager';
 import { DataLossError } from '../../../runtime/kafka/consumer';
 import { ExporterMetrics } from '../../../runtime/observability/metrics';
-import { StorePermanentError } from '../../../runtime/storage/object-store';
+import { ObjectBody, StorePermanentError } from '../../../runtime/storage/object-store';
 import { memoryLogger } from '../support/exporter-harness';
 import { metricValue } from '../support/metrics';
 import { FakeGroupConsumer, FakeRangeReader, FakeStore, FakeTopic } from '../support/fakes';
@@ -23,6 +23,8 @@ interface SetupOptions {
   readonly onDataLoss?: DataLossPolicy;
   /** @default 'pre' */
   readonly pathPrefix?: string;
+  readonly maxObjectsInFlight?: number;
+  readonly store?: FakeStore;
 }
 
 function setup(options: SetupOptions = {}) {
@@ -32,7 +34,7 @@ function setup(options: SetupOptions = {}) {
   }
   const consumer = new FakeGroupConsumer(topic);
   const reader = new FakeRangeReader(topic, consumer.low);
-  const store = new FakeStore();
+  const store = options.store ?? new FakeStore();
   const registry = new Registry();
   const logs = memoryLogger();
   const metrics = new ExporterMetrics(registry, logs.logger);
@@ -48,6 +50,7 @@ function setup(options: SetupOptions = {}) {
       metrics,
       maxCommitMetadataBytes: options.maxCommitMetadataBytes,
       onDataLoss: options.onDataLoss,
+      maxObjectsInFlight: options.maxObjectsInFlight,
     });
   return { topic, consumer, reader, store, manager, registry, logs };
 }
@@ -61,6 +64,247 @@ function snapshotOf(topic: FakeTopic, positions: Map<number, string>, at = t0) {
   }
   return batcher.take()!;
 }
+
+/** One snapshot (taken at t0) of `ranges`: `[partition, from, to)`. */
+function snapshotOfRanges(topic: FakeTopic, ranges: ReadonlyArray<[number, number, number]>) {
+  const batcher = new Batcher('topic', 1 << 20, (ms) => Math.floor(ms / 1000) * 1000);
+  batcher.assign(new Map(ranges.map(([partition, from]) => [partition, String(from)])));
+  for (const [partition, from, to] of ranges) batcher.append(topic.batch(partition, from, to), t0);
+  return batcher.take()!;
+}
+
+/** A store whose puts wait, each until its key is released, while `holding` is set. */
+class KeyGatedStore extends FakeStore {
+  holding = true;
+  private readonly gates = new Map<string, () => void>();
+
+  /** Keys whose puts are waiting. */
+  waiting(): string[] {
+    return [...this.gates.keys()];
+  }
+
+  release(key: string): void {
+    const open = this.gates.get(key);
+    if (open === undefined)
+      throw new Error(`no put of ${key} is waiting (waiting: ${this.waiting().join(', ')})`);
+    this.gates.delete(key);
+    open();
+  }
+
+  override async putIfAbsent(key: string, body: ObjectBody) {
+    if (this.holding) await new Promise<void>((resolve) => this.gates.set(key, resolve));
+    return super.putIfAbsent(key, body);
+  }
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const firstKey = 'pre/2024-01-01T00:00:00-stream-s---0-1.jsonl';
+const secondKey = 'pre/2024-01-01T00:00:00-stream-s---0-1.1.jsonl';
+
+describe('OffsetManager with several objects in flight', () => {
+  function twoBatches(options: SetupOptions = {}) {
+    const store = new KeyGatedStore();
+    const context = setup({ records: 6, ...options, store });
+    const first = snapshotOfRanges(context.topic, [
+      [0, 0, 3],
+      [1, 0, 3],
+    ]);
+    const second = snapshotOfRanges(context.topic, [
+      [0, 3, 6],
+      [1, 3, 6],
+    ]);
+    return { ...context, store, first, second };
+  }
+
+  test("records the next batch's intent while the previous object uploads, and commits the ends in order", async () => {
+    const { consumer, store, manager, first, second } = twoBatches();
+    const offsets = manager();
+    await offsets.assign([0, 1], noProgress);
+    const one = await offsets.admit(first, noProgress);
+    const two = await offsets.admit(second, noProgress);
+    if (one === 'fenced' || two === 'fenced') throw new Error('unexpected fence');
+    await until(() => store.waiting().length === 2, 'both uploads');
+    // Both intents are listed, oldest first, at the unchanged committed offset.
+    for (const partition of [0, 1]) {
+      const committed = consumer.committedOffsets.get(partition)!;
+      expect(committed.offset).toBe('0');
+      expect(decodeCommitMetadata(committed.metadata).intents?.map((i) => i.key)).toEqual([
+        firstKey,
+        secondKey,
+      ]);
+    }
+    // The later upload finishing first commits nothing: its end waits for the earlier object's.
+    store.release(secondKey);
+    await until(() => store.objects.has(secondKey), 'the second object');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(consumer.committedOffsets.get(0)!.offset).toBe('0');
+    store.release(firstKey);
+    await expect(one.stored).resolves.toBe('stored');
+    await expect(two.stored).resolves.toBe('stored');
+    const ends = consumer.commits.slice(-2);
+    expect(ends.map((commit) => commit.map((c) => c.offset))).toEqual([
+      ['3', '3'],
+      ['6', '6'],
+    ]);
+    // The first end leaves the second intent recorded; the second clears it, keeping its mark.
+    expect(decodeCommitMetadata(ends[0][0].metadata).intents?.map((i) => i.key)).toEqual([secondKey]);
+    expect(decodeCommitMetadata(ends[1][0].metadata)).toEqual({ mark: { intervalStart: t0, part: 1 } });
+  });
+
+  test('an end commit queued behind a later intent commit keeps that later intent in the metadata', async () => {
+    const { consumer, store, manager, first, second } = twoBatches();
+    const offsets = manager();
+    await offsets.assign([0, 1], noProgress);
+    const one = await offsets.admit(first, noProgress);
+    if (one === 'fenced') throw new Error('unexpected fence');
+    await until(() => store.waiting().length === 1, 'the first upload');
+    // The second intent's commit is slow: the first object's end commit queues up behind it.
+    let open!: () => void;
+    consumer.commitGate = new Promise<void>((resolve) => (open = resolve));
+    const two = offsets.admit(second, noProgress);
+    store.release(firstKey);
+    await until(() => store.objects.has(firstKey), 'the first object');
+    open();
+    await expect(one.stored).resolves.toBe('stored');
+    const firstEnd = consumer.commits.find((commit) => commit[0].offset === '3')!;
+    expect(decodeCommitMetadata(firstEnd[0].metadata).intents?.map((i) => i.key)).toEqual([secondKey]);
+    const admitted = await two;
+    if (admitted === 'fenced') throw new Error('unexpected fence');
+    store.release(secondKey);
+    await expect(admitted.stored).resolves.toBe('stored');
+  });
+
+  test('after a crash with two objects in flight, the next owner completes both, byte for byte, once', async () => {
+    const { topic, consumer, store, manager, first, second } = twoBatches();
+    const crashed = manager();
+    await crashed.assign([0, 1], noProgress);
+    await crashed.admit(first, noProgress);
+    await crashed.admit(second, noProgress);
+    await until(() => store.waiting().length === 2, 'both uploads');
+    // The crashed member's uploads never finish; the next owner's go through.
+    store.holding = false;
+    const next = manager();
+    await expect(next.assign([0, 1], noProgress)).resolves.toEqual(
+      new Map([
+        [0, '6'],
+        [1, '6'],
+      ]),
+    );
+    const expected = (snapshot: typeof first) =>
+      Buffer.concat(snapshot.slices.flatMap((s) => s.valid.chunkViews())).toString();
+    expect(store.objects.get(firstKey)!.toString()).toBe(expected(first));
+    expect(store.objects.get(secondKey)!.toString()).toBe(expected(second));
+    for (const partition of [0, 1]) {
+      expect(decodeCommitMetadata(consumer.committedOffsets.get(partition)!.metadata)).toEqual({
+        mark: { intervalStart: t0, part: 1 },
+      });
+    }
+    // Every record is in exactly one object.
+    const lines = [...store.objects.values()].flatMap((body) => body.toString().split('\n').filter(Boolean));
+    expect(lines.sort()).toEqual(
+      [0, 1].flatMap((p) => topic.partitions.get(p)!.map((r) => r.value!.toString())).sort(),
+    );
+  });
+
+  test('after a crash between the two end commits, the next owner completes the later object', async () => {
+    const { consumer, store, manager, first, second } = twoBatches();
+    const crashed = manager();
+    await crashed.assign([0, 1], noProgress);
+    const one = await crashed.admit(first, noProgress);
+    await crashed.admit(second, noProgress);
+    await until(() => store.waiting().length === 2, 'both uploads');
+    store.release(firstKey);
+    if (one === 'fenced') throw new Error('unexpected fence');
+    await expect(one.stored).resolves.toBe('stored');
+    expect(consumer.committedOffsets.get(0)!.offset).toBe('3');
+    store.holding = false;
+    await expect(manager().assign([0, 1], noProgress)).resolves.toEqual(
+      new Map([
+        [0, '6'],
+        [1, '6'],
+      ]),
+    );
+    expect([...store.objects.keys()].sort()).toEqual([firstKey, secondKey].sort());
+    expect(store.puts.filter((key) => key === firstKey)).toHaveLength(1);
+  });
+
+  test('an object waits to join the flight while its intent does not fit beside those in flight', async () => {
+    // Room for one two-partition intent, not two.
+    const { consumer, store, manager, first, second } = twoBatches({ maxCommitMetadataBytes: 200 });
+    const offsets = manager();
+    await offsets.assign([0, 1], noProgress);
+    await offsets.admit(first, noProgress);
+    let admitted = false;
+    const two = offsets.admit(second, noProgress).then((result) => {
+      admitted = true;
+      return result;
+    });
+    await until(() => store.waiting().length === 1, 'the first upload');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(admitted).toBe(false);
+    store.release(firstKey);
+    await until(() => store.waiting().length === 1 && store.waiting()[0] === secondKey, 'the second upload');
+    store.release(secondKey);
+    const result = await two;
+    if (result === 'fenced') throw new Error('unexpected fence');
+    await expect(result.stored).resolves.toBe('stored');
+    for (const commit of consumer.commits.flat()) {
+      expect(Buffer.byteLength(commit.metadata)).toBeLessThanOrEqual(200);
+    }
+  });
+
+  test('keeps at most maxObjectsInFlight objects in flight', async () => {
+    const store = new KeyGatedStore();
+    const { topic, manager } = setup({ partitions: 1, records: 3, store, maxObjectsInFlight: 2 });
+    const offsets = manager();
+    await offsets.assign([0], noProgress);
+    const batches = [0, 1, 2].map((i) => snapshotOfRanges(topic, [[0, i, i + 1]]));
+    await offsets.admit(batches[0], noProgress);
+    await offsets.admit(batches[1], noProgress);
+    let third = false;
+    const admitting = offsets.admit(batches[2], noProgress).then(() => (third = true));
+    await until(() => store.waiting().length === 2, 'two uploads');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(third).toBe(false);
+    store.release('pre/2024-01-01T00:00:00-stream-s---0.jsonl');
+    await admitting;
+    await until(() => store.waiting().length === 2, 'the third upload');
+    expect(store.waiting()).toEqual([
+      'pre/2024-01-01T00:00:00-stream-s---0.1.jsonl',
+      'pre/2024-01-01T00:00:00-stream-s---0.2.jsonl',
+    ]);
+  });
+
+  test('a refused intent fences the member: the object in flight commits no end, and the next owner completes it', async () => {
+    const { consumer, store, manager, first, second } = twoBatches();
+    const member = manager();
+    await member.assign([0, 1], noProgress);
+    const one = await member.admit(first, noProgress);
+    await until(() => store.waiting().length === 1, 'the first upload');
+    consumer.fenceCommitNumber = 1;
+    await expect(member.admit(second, noProgress)).resolves.toBe('fenced');
+    store.release(firstKey);
+    if (one === 'fenced') throw new Error('unexpected fence');
+    await expect(one.stored).resolves.toBe('fenced');
+    expect(consumer.committedOffsets.get(0)!.offset).toBe('0');
+    expect(store.waiting()).toEqual([]);
+    store.holding = false;
+    await expect(manager().assign([0, 1], noProgress)).resolves.toEqual(
+      new Map([
+        [0, '3'],
+        [1, '3'],
+      ]),
+    );
+    expect([...store.objects.keys()]).toEqual([firstKey]);
+  });
+});
 
 describe('OffsetManager', () => {
   test('commits an intent, stores the object, then commits the end offsets with the intent cleared', async () => {
@@ -82,7 +326,7 @@ describe('OffsetManager', () => {
     const [pins, intent, end] = consumer.commits;
     expect(pins.map((c) => c.offset)).toEqual(['0', '0']);
     expect(intent.map((c) => c.offset)).toEqual(['0', '0']);
-    expect(decodeCommitMetadata(intent[0].metadata).intent).toMatchObject({
+    expect(decodeCommitMetadata(intent[0].metadata).intents?.[0]).toMatchObject({
       key,
       ranges: [
         { partition: 0, from: '0', to: '3' },
@@ -121,13 +365,13 @@ describe('OffsetManager', () => {
       Buffer.concat(expected.slices.flatMap((s) => s.valid.chunkViews())),
     );
     expect(consumer.committedOffsets.get(0)).toMatchObject({ offset: '3' });
-    expect(decodeCommitMetadata(consumer.committedOffsets.get(1)!.metadata).intent?.key).toBe(key);
+    expect(decodeCommitMetadata(consumer.committedOffsets.get(1)!.metadata).intents?.[0]?.key).toBe(key);
 
     // The owner of partition 1 completes the same object: already present, nothing written twice.
     const third = manager();
     await expect(third.assign([1], noProgress)).resolves.toEqual(new Map([[1, '3']]));
     expect(store.objects.size).toBe(1);
-    expect(decodeCommitMetadata(consumer.committedOffsets.get(1)!.metadata).intent).toBeUndefined();
+    expect(decodeCommitMetadata(consumer.committedOffsets.get(1)!.metadata).intents).toBeUndefined();
   });
 
   test('completing a recorded intent never moves back a partition that went on past it', async () => {
@@ -350,7 +594,7 @@ describe('OffsetManager', () => {
       ]),
     );
     await expect(offsets.flush(skipping, noProgress)).rejects.toThrow(
-      /starts at 1 but the committed offset is 0/,
+      /starts at 1 but the partition continues at 0/,
     );
   });
 });

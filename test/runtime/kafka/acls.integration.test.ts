@@ -182,7 +182,9 @@ describe('the exporter on Apache Kafka with SASL/SCRAM-SHA-512 and the StandardA
     );
     const after = await groupProgress(services, name, name);
     expect(after.committed).toEqual(recorded.committed);
-    expect([...after.committed.values()].some((c) => decodeCommitMetadata(c.metadata).intent)).toBe(true);
+    expect([...after.committed.values()].some((c) => decodeCommitMetadata(c.metadata).intents?.[0])).toBe(
+      true,
+    );
 
     await grant(name, [prefixed]);
     await exportAll(config);

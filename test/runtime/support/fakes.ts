@@ -79,7 +79,13 @@ export class FakeGroupConsumer implements GroupConsumer {
     this.handlers = handlers;
   }
 
+  /** While set, the next commit waits for it to resolve (then it is cleared). */
+  commitGate: Promise<void> | undefined;
+
   async commit(offsets: readonly CommitRequest[]): Promise<void> {
+    const gate = this.commitGate;
+    this.commitGate = undefined;
+    if (gate !== undefined) await gate;
     if (this.fenceCommitNumber !== undefined && --this.fenceCommitNumber === 0) {
       this.fenceCommitNumber = undefined;
       throw new FencedError('refused (test)');
