@@ -1,7 +1,7 @@
 /**
  * Where the CPU of a measurement window goes: CPU seconds (user + system, /proc/<pid>/stat, children
- * excluded) of the exporter processes, the broker's JVM, the S3 server and the bench process itself, and the
- * machine's busy CPU (/proc/stat), between two snapshots; per GB of record values and as cores. From the
+ * excluded) of the exporter processes, the broker's JVM, the S3 server, the bench process itself and (in the
+ * sustained step) the `kcat -P` producer, and the machine's busy CPU (/proc/stat), between two snapshots; per GB of record values and as cores. From the
  * parties in the exporter's data path it derives what this machine could drain if CPU were the only limit:
  * `cpuCeilingEventsPerSecond` = cores ÷ the data path's summed CPU s/GB, in events at the window's bytes per
  * event. `exporterVsCpuCeiling` is the exporter's events/s ÷ that ceiling, i.e. the share of the machine's
@@ -12,7 +12,7 @@ import os from 'node:os';
 import { cpuSeconds, perGigabyte } from './proc-status';
 import { round } from './throughput';
 
-export const CPU_PARTIES = ['exporter', 'broker', 's3Server', 'bench'] as const;
+export const CPU_PARTIES = ['exporter', 'broker', 's3Server', 'bench', 'producer'] as const;
 export type CpuParty = (typeof CPU_PARTIES)[number];
 
 /** The processes of the bench's services, as far as it knows them (an external broker has no pid here). */
@@ -49,6 +49,8 @@ export interface CpuShares {
   readonly broker: PartyCpu;
   readonly s3Server: PartyCpu;
   readonly bench: PartyCpu;
+  /** The sustained step's `kcat -P` (not in the data path: it competes for the same cores). Null fields elsewhere. */
+  readonly producer: PartyCpu;
   /** Everything busy on the machine, these parties and anything else. */
   readonly machine: PartyCpu;
   /** The machine's cores (os.availableParallelism()). */
@@ -71,7 +73,11 @@ function machineBusySeconds(): number {
   return (user + nice + system + irq + softirq + (steal || 0)) / TICKS_PER_SECOND;
 }
 
-export function cpuSnapshot(pids: CpuPartyPids, exporterPids: readonly number[]): CpuSnapshot {
+export function cpuSnapshot(
+  pids: CpuPartyPids,
+  exporterPids: readonly number[],
+  producerPid?: number,
+): CpuSnapshot {
   const of = (pid: number | undefined) => (pid === undefined ? null : (cpuSeconds(pid) ?? null));
   const exporters = exporterPids.map(of);
   return {
@@ -81,6 +87,7 @@ export function cpuSnapshot(pids: CpuPartyPids, exporterPids: readonly number[])
       broker: of(pids.brokerPid),
       s3Server: of(pids.s3ServerPid),
       bench: of(process.pid),
+      producer: of(producerPid),
     },
     machineBusySeconds: machineBusySeconds(),
   };

@@ -146,7 +146,7 @@ export async function measureSustained(
       producer.setRate(target);
       const before = producer.produced();
       const cpuBefore = group.usage().cpuSeconds;
-      const cpuFrom = cpuSnapshot(env.cpuPids, exporterPids);
+      const cpuFrom = cpuSnapshot(env.cpuPids, exporterPids, producer.pid);
       const from = Date.now();
       let maxLag = 0n;
       let sustained = true;
@@ -161,7 +161,7 @@ export async function measureSustained(
         }
       }
       const to = Date.now();
-      const cpuTo = cpuSnapshot(env.cpuPids, exporterPids);
+      const cpuTo = cpuSnapshot(env.cpuPids, exporterPids, producer.pid);
       const after = producer.produced();
       const seconds = (to - from) / 1000;
       const bytes = after.valueBytes - before.valueBytes;

@@ -279,7 +279,9 @@ function formatCpuShares(results: BenchResults): string {
     ),
   ];
   const cores = (shares: CpuShares) =>
-    (['exporter', 'broker', 's3Server', 'bench', 'machine'] as const).map((party) => shares[party].cores);
+    (['exporter', 'broker', 's3Server', 'bench', 'producer', 'machine'] as const).map(
+      (party) => shares[party].cores,
+    );
   return (
     `Where the CPU goes (cores busy over each window; CPU ceiling = ${windows[0][2].machineCores} cores / the data path's CPU s/GB)\n` +
     table(
@@ -290,6 +292,7 @@ function formatCpuShares(results: BenchResults): string {
         'broker',
         'S3 server',
         'bench',
+        'kcat -P',
         'machine',
         'data path CPU s/GB',
         'CPU ceiling ev/s',
