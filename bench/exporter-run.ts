@@ -14,6 +14,7 @@ import { freePort } from '../local';
 import { ENTRYPOINT, IMAGE_ENVIRONMENT } from '../runtime/image';
 import { FlushLatency, histogramQuantileSeconds, intervalLatenciesMs, summarizeLatencies } from './latency';
 import { GroupProgress } from './offsets';
+import { CpuPartyPids, CpuShares, cpuShares, cpuSnapshot } from './cpu-parties';
 import { PreloadedTopic } from './preload';
 import { PutRecorder, StoredPut } from './put-recorder';
 import { cpuSeconds, peakRssMb, perGigabyte, threadCpuSeconds } from './proc-status';
@@ -51,6 +52,8 @@ export interface ExporterEnvironment {
   readonly bucket: string;
   /** `aws iam create-access-key` JSON of the writer user. */
   readonly credentialsJson: string;
+  /** The broker's and the S3 server's processes, for where the CPU goes (bench/cpu-parties.ts). */
+  readonly cpuPids: CpuPartyPids;
   /** Where logs and /metrics snapshots of each process go. */
   readonly rawDir: string;
   /** Give up on a run after this long. */
@@ -101,6 +104,11 @@ export interface ExporterMeasurement extends Throughput {
   /** Highest VmHWM of any of the run's processes. */
   readonly peakRssMb: number;
   readonly processes: readonly ExporterProcessReport[];
+  /**
+   * CPU of every party (exporter, broker, S3 server, bench, machine) from the first process ready to the last
+   * commit, with the CPU-bound ceiling of the data path and this run's events/s as a fraction of it.
+   */
+  readonly cpuShares: CpuShares;
   /** CPU seconds per thread name of the first process, spawn to the last commit (bench/proc-status.ts). */
   readonly threadCpuSeconds: Record<string, number>;
   /** Interval end -> the interval's last data object stored, per interval. */
@@ -198,7 +206,10 @@ export async function runExporter(
   try {
     group = await startExporterGroup(env, spec);
     const running = group;
+    const exporterPids = running.processes.map((p) => p.child.pid!);
+    const cpuFrom = cpuSnapshot(env.cpuPids, exporterPids);
     const finishedAt = await waitForCommits(progress, running, env.timeoutSeconds, spec);
+    const cpuTo = cpuSnapshot(env.cpuPids, exporterPids);
     const { peakRssMb: peak, cpuSeconds: cpuAtEnd, peaks } = running.usage();
     const pid = running.processes[0].child.pid;
     const threads = pid ? threadCpuSeconds(pid) : {};
@@ -210,7 +221,8 @@ export async function runExporter(
     );
     // Shutdown (flush, commit, leave the group) is not timed; the bucket is read meanwhile.
     const exiting = running.stop();
-    const stored = await readStoredObjects(env.s3, env.bucket, running.prefix);
+    // Read back, then deleted: the S3 side holds at most one run's objects.
+    const stored = await readStoredObjects(env.s3, env.bucket, running.prefix, { deleteAfter: true });
     const exitCodes = await exiting;
     const puts = env.recorder.putsUnder(`${running.prefix}/`);
     const latencies = intervalLatenciesMs(puts, running.prefix, spec.intervalSeconds);
@@ -222,6 +234,7 @@ export async function runExporter(
     const sinceSpawn = (at: number | undefined) =>
       at === undefined ? null : round((at - running.spawnedAt) / 1000, 3);
     const events = spec.topic.events;
+    const measured = throughput(spec.topic, events, (finishedAt - startedAt) / 1000);
     return {
       tool: 'exporter',
       label: spec.label,
@@ -231,7 +244,7 @@ export async function runExporter(
       intervalSeconds: spec.intervalSeconds,
       maxObjectBytes: spec.maxObjectBytes,
       client: spec.client ?? 'kafkajs',
-      ...throughput(spec.topic, events, (finishedAt - startedAt) / 1000),
+      ...measured,
       cpuSeconds: round(cpuAtEnd - cpuAtReady, 2),
       cpuSecondsPerGb: perGigabyte(cpuAtEnd - cpuAtReady, spec.topic.valueBytes),
       cpuSecondsIncludingStartup: round(cpuAtEnd, 2),
@@ -250,6 +263,11 @@ export async function runExporter(
         exitCode: exitCodes[i],
         readySeconds: round(p.readySeconds ?? Number.NaN, 3),
       })),
+      cpuShares: cpuShares(env.cpuPids, cpuFrom, cpuTo, {
+        events,
+        valueBytes: spec.topic.valueBytes,
+        exporterEventsPerSecond: measured.eventsPerSecond,
+      }),
       threadCpuSeconds: threads,
       flushLatency: summarizeLatencies(latencies),
       flushLatencySamplesMs: latencies,

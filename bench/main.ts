@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import { LocalKafka, startKafka } from '../local';
 import { projectRoot } from '../local/project-root';
+import { installQuietRequestQueue } from '../runtime/kafka/kafkajs-request-queue';
 import { BareKafkajsMeasurement, measureBareKafkajs } from './bare-kafkajs';
 import { renderChart } from './chart';
 import { EXPORTER_COMMAND, ExporterEnvironment, ExporterMeasurement, runExporter } from './exporter-run';
@@ -295,6 +296,10 @@ function reused(
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  // The bench's own kafkajs clients (topic creation, group progress, the peer's admin) get the runtime's
+  // fix too: unpatched, every connection re-checks an empty queue each millisecond and Node 24+ prints a
+  // TimeoutNegativeWarning for it.
+  installQuietRequestQueue();
   const started = performance.now();
   const write = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const log = (line: string) =>
@@ -332,13 +337,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   }
   const kafka = kafkaStart.value;
   const s3 = s3Start.value;
-  const recorder = await startPutRecorder(s3.endpoint, BUCKET);
+  // The side's own record when it keeps one (gofakes3: nothing between the exporters and the server), else
+  // the pass-through recorder in front of it (moto).
+  const recorder = s3.recorder ?? (await startPutRecorder(s3.endpoint, BUCKET));
   try {
     const env: ExporterEnvironment = {
       projectRoot: root,
       brokers: kafka.brokers,
       s3: s3.s3,
       recorder,
+      cpuPids: { brokerPid: kafka.pid(), s3ServerPid: s3.pid, benchInDataPath: s3.recorder === undefined },
       bucket: BUCKET,
       credentialsJson: credentialsJson(s3),
       rawDir: options.rawDir,
@@ -451,7 +459,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       notes: [
         `steady state: each consumer drains the same preloaded backlog; the exporter is timed from its first assignment ('assignment ready' in its log) until the group's committed offsets equal every partition's high watermark, kcat from spawn to exit, the bare clients from the group join to the last record; CPU seconds from /proc (exporter) or process.cpuUsage (bare clients) over the same span; throughput runs use a ${interval} s interval`,
         `maximum sustained rate: one exporter on an empty ${profile.sustained.partitions}-partition topic while kcat -P produces at ${profile.sustained.fractions.join(', ')} x the slower client's steady-state rate (stopping at the first rate not sustained), ${profile.sustained.holdSeconds} s each, interval ${profile.sustained.intervalSeconds} s; sustained while the group's lag stays below two intervals of production`,
-        `interval end -> stored is measured by a pass-through HTTP recorder in front of the S3 side (${s3.name}): per interval, the time from its end until its last data object was answered 200`,
+        `interval end -> stored: per interval, the time from its end until its last data object was answered 200, ${s3.recorder ? `as the S3 side (${s3.name}) logged its answers itself (nothing between the exporters and the server)` : `as a pass-through HTTP recorder in the bench process, in front of the S3 side (${s3.name}), saw them (in the exporters' data path)`}`,
+        `where the CPU goes (cpuShares of each exporter run and sustained step): CPU seconds (user + system, /proc/<pid>/stat, children excluded) of the exporter processes, the broker JVM, the S3 server and the bench process, and the machine's busy CPU (/proc/stat), per GB and as cores, over the window from the exporter ready to its last commit (sustained: the hold); cpuCeilingEventsPerSecond = the machine's cores / the summed CPU s/GB of the data path (exporter, broker, S3 server${s3.recorder ? '' : ', and the bench process relaying the PUTs'}), exporterVsCpuCeiling = the exporter's events/s / that ceiling`,
         `one broker (${kafka.version}) and the S3 side run on the same machine as the consumers; kcat and the bare clients print/drop records without storing them`,
         `peer: Kafka Connect standalone with Camel's S3 sink (bench/peer-kafka-connect.ts) on ${profile.peer ? `${profile.peer.name} (${totalEvents(profile.peer)} events)` : 'no topic in this profile'}, timed from its task's assignment until its group committed every high watermark and the bucket holds every record; exporterVsPeer divides each exporter's steady-state events/s by its events/s. Its delivery guarantee is weaker than the exporter's: the worker commits offsets of records that Camel's aggregator may still hold, so a crash can lose data (no at-least-once), and its objects have no trailing newline`,
         `s3 ceiling: PutObject (If-None-Match: *) through the runtime's S3 store on ${profile.s3Ceiling.servers.join(' and ')}, each started alone after the consumers ran, objects of ${profile.s3Ceiling.plan.objectBytes.join(', ')} B at concurrency ${profile.s3Ceiling.plan.concurrencies.join(', ')}; server CPU from /proc`,

@@ -48,6 +48,11 @@ export class GroupProgress {
    * read at open) minus the group's committed offsets, summed over partitions.
    */
   async currentLag(groupId: string): Promise<bigint> {
+    return (await this.lagAndProduced(groupId)).lag;
+  }
+
+  /** The current lag (as `currentLag`) and the sum of the topic's current high watermarks. */
+  async lagAndProduced(groupId: string): Promise<{ readonly lag: bigint; readonly produced: bigint }> {
     const [offsets, [committed]] = await Promise.all([
       retried(() => this.admin.fetchTopicOffsets(this.topic)),
       retried(() => this.admin.fetchOffsets({ groupId, topics: [this.topic] })),
@@ -56,11 +61,13 @@ export class GroupProgress {
       (committed?.partitions ?? []).map((p) => [p.partition, p.offset === '-1' ? 0n : BigInt(p.offset)]),
     );
     let lag = 0n;
+    let produced = 0n;
     for (const { partition, high } of offsets) {
       const position = positions.get(partition) ?? 0n;
+      produced += BigInt(high);
       if (BigInt(high) > position) lag += BigInt(high) - position;
     }
-    return lag;
+    return { lag, produced };
   }
 
   get partitions(): number {

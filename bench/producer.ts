@@ -7,6 +7,8 @@ import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { EventSource } from './preload';
 
 export interface RateProducer {
+  /** kcat's process id (its CPU time is reported beside the exporter's). */
+  readonly pid: number | undefined;
   /** Produce `eventsPerSecond` from now on. */
   setRate(eventsPerSecond: number): void;
   /** Events and value bytes written to kcat so far. */
@@ -56,6 +58,7 @@ export function startRateProducer(brokers: string, topic: string, runId: string)
   };
   const timer = setInterval(tick, TICK_MS);
   return {
+    pid: child.pid,
     setRate: (eventsPerSecond) => {
       rate = eventsPerSecond;
       since = performance.now();

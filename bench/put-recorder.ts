@@ -1,7 +1,9 @@
 /**
  * The bench's stopwatch for "interval end -> object stored": an HTTP pass-through in front of the S3 side
  * that records when the server answered each successful PutObject. The exporter's sink endpoint points here.
- * It sees only what any S3 client would; it changes nothing in the requests or answers.
+ * It sees only what any S3 client would; it changes nothing in the requests or answers. It sits in the data
+ * path (every body passes through the bench process), so it is used only for a side that cannot record its
+ * PUTs itself (moto); the gofakes3 side logs them in the server (local/s3/gofakes3.ts, `recordPuts`).
  */
 import http from 'node:http';
 import net from 'node:net';

@@ -67,6 +67,15 @@ export interface BenchResults extends BenchMeasurements {
   readonly exporterVsKcat: number;
   /** The same with the exporter on the native client (`kafka.client: native`). Target >= 0.8. */
   readonly nativeExporterVsKcat: number;
+  /**
+   * The kafkajs exporter's steady-state events/s ÷ this machine's CPU-bound ceiling for the drain (its cores ÷
+   * the summed CPU s/GB of the exporter, the broker and the S3 server in the same window; bench/cpu-parties.ts).
+   * Null when a party's CPU could not be read (an external broker).
+   */
+  readonly exporterVsCpuCeiling: number | null;
+  readonly nativeExporterVsCpuCeiling: number | null;
+  /** That ceiling in events/s, per main exporter run. */
+  readonly cpuCeilingEventsPerSecond: PerClient<number | null>;
   /** The exporter's events/s from spawn to the last commit ÷ kcat's (start-up and group join included). */
   readonly exporterVsKcatIncludingStartup: number;
   readonly nativeExporterVsKcatIncludingStartup: number;
@@ -230,6 +239,12 @@ export function summarize(
   return {
     exporterVsKcat,
     nativeExporterVsKcat,
+    exporterVsCpuCeiling: main.exporter.cpuShares.exporterVsCpuCeiling,
+    nativeExporterVsCpuCeiling: main.exporterNative.cpuShares.exporterVsCpuCeiling,
+    cpuCeilingEventsPerSecond: {
+      kafkajs: main.exporter.cpuShares.cpuCeilingEventsPerSecond,
+      native: main.exporterNative.cpuShares.cpuCeilingEventsPerSecond,
+    },
     exporterVsKcatIncludingStartup: vsKcat(main.exporter.eventsPerSecondIncludingStartup),
     nativeExporterVsKcatIncludingStartup: vsKcat(main.exporterNative.eventsPerSecondIncludingStartup),
     exporterVsPeer,

@@ -2,12 +2,14 @@
  * The bench's S3 side: the server the exporters store into, behind one seam so another S3-compatible
  * server can replace moto (`--s3 NAME`). A side starts, creates the bench's bucket, and hands back its
  * endpoint, an admin client (to read the bucket back) and the writer credentials the exporters get.
- * The bench puts its PUT recorder (bench/put-recorder.ts) in front of whatever endpoint a side returns.
+ * A side that records its stored PUTs itself hands back `recorder` (the exporters then talk to the server
+ * directly); for any other the bench puts its pass-through PUT recorder (bench/put-recorder.ts) in front.
  */
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsCredentials, startMoto } from '../local';
 import { startGofakes3 } from '../local/s3/gofakes3';
+import type { PutRecorder } from './put-recorder';
 
 export interface S3Side {
   /** The name `--s3` selects, recorded in results.json. */
@@ -24,6 +26,13 @@ export interface S3Side {
    * proxy: what the Kafka Connect peer (Camel 3's S3 component) needs. Absent when the server cannot.
    */
   readonly virtualHostEndpoint?: string;
+  /**
+   * The server's own record of the PUTs it answered 200, with `endpoint` as the exporters' endpoint. Absent:
+   * the bench puts its pass-through recorder (bench/put-recorder.ts) in the data path instead.
+   */
+  readonly recorder?: PutRecorder;
+  /** The server's process id, for its CPU time from /proc (absent when the side cannot tell). */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 
@@ -48,6 +57,7 @@ async function startMotoSide(bucket: string): Promise<S3Side> {
       endpoint: aws.endpoint,
       s3,
       writer,
+      pid: aws.pid,
       stop: () => aws.stop(),
     };
   } catch (error) {
@@ -63,7 +73,7 @@ async function startMotoSide(bucket: string): Promise<S3Side> {
  * the Kafka Connect peer.
  */
 async function startGofakes3Side(bucket: string): Promise<S3Side> {
-  const server = await startGofakes3({ virtualHosts: true });
+  const server = await startGofakes3({ virtualHosts: true, recordPuts: true });
   try {
     await server.createBucket(bucket);
     return {
@@ -78,6 +88,14 @@ async function startGofakes3Side(bucket: string): Promise<S3Side> {
         secretAccessKey: randomBytes(20).toString('base64url'),
       },
       virtualHostEndpoint: server.virtualHostEndpoint,
+      // The server logs each PUT it answered 200: no pass-through in the exporters' data path.
+      recorder: {
+        endpoint: server.endpoint,
+        putsUnder: (prefix) =>
+          server.puts().filter((put) => put.bucket === bucket && put.key.startsWith(prefix)),
+        stop: async () => undefined,
+      },
+      pid: server.pid,
       stop: () => server.stop(),
     };
   } catch (error) {

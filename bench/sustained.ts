@@ -3,13 +3,18 @@
  * fixed rates; a rate is sustained when the group's lag (events produced but not committed) stays below
  * two intervals' worth of production for the whole hold. Steps stop at the first rate not sustained.
  * Interval end -> stored is measured here too (the exporter keeps up, so objects close at interval ends
- * rather than at the size limit of a backlog).
+ * rather than at the size limit of a backlog). After each step production pauses until the group committed
+ * everything produced; the bench then reads back what the step stored and deletes it (the S3 side holds at
+ * most one step's objects), and the next step starts on an idle exporter. Every event produced must be
+ * stored exactly once over the run (the run fails otherwise).
  */
+import { CpuShares, cpuShares, cpuSnapshot } from './cpu-parties';
 import { ExporterEnvironment, ExporterGroup, startExporterGroup } from './exporter-run';
 import { FlushLatency, intervalLatenciesMs, summarizeLatencies } from './latency';
 import { GroupProgress } from './offsets';
 import { startRateProducer } from './producer';
 import { perGigabyte } from './proc-status';
+import { SequenceIds, readStoredObjects } from './stored-objects';
 import { round } from './throughput';
 
 export interface SustainedPlan {
@@ -36,7 +41,13 @@ export interface SustainedStep {
   readonly sustained: boolean;
   /** Exporter CPU seconds (user + system) per GB produced during the hold. */
   readonly cpuSecondsPerGb: number;
+  /** CPU of every party during the hold, with the CPU-bound ceiling (bench/cpu-parties.ts). */
+  readonly cpuShares: CpuShares;
   readonly flushLatency: FlushLatency;
+  /** Events read back (and then deleted) after the step, its paused tail included. */
+  readonly storedEvents: number;
+  /** Pause after the hold: until the group committed everything produced, then the read-back and delete. */
+  readonly settleSeconds: number;
 }
 
 export interface SustainedMeasurement {
@@ -57,6 +68,10 @@ export interface SustainedMeasurement {
   /** Interval end -> stored over every interval of the sustained steps. */
   readonly flushLatency: FlushLatency;
   readonly flushLatencySamplesMs: readonly number[];
+  /** Events the producer wrote over the run, and what the read-backs found of them (must be equal). */
+  readonly producedEvents: number;
+  readonly storedEvents: number;
+  readonly distinctEvents: number;
 }
 
 const SAMPLE_MS = 250;
@@ -78,7 +93,10 @@ export async function measureSustained(
   const { plan } = options;
   const lagLimitSeconds = 2 * plan.intervalSeconds;
   const progress = await GroupProgress.open(env.brokers, options.topic);
-  const producer = startRateProducer(bootstrap, options.topic, `s${options.client[0]}`);
+  const runId = `s${options.client[0]}`;
+  const producer = startRateProducer(bootstrap, options.topic, runId);
+  const ids = new SequenceIds(`${runId}-`);
+  let storedEvents = 0;
   let group: ExporterGroup | undefined;
   try {
     // The hold has no end condition to time out on: only the start-up is bounded.
@@ -93,6 +111,34 @@ export async function measureSustained(
         client: options.client,
       },
     );
+    const running = group;
+    const exporterPids = running.processes.map((p) => p.child.pid!);
+    /**
+     * Production paused: waits until the group committed everything in the topic (and, once kcat exited,
+     * until the topic holds every event written to it: a running kcat keeps the tail of its stdin buffered),
+     * then reads back and deletes what is stored. Returns the events read back.
+     */
+    const settle = async (kcatExited: boolean): Promise<number> => {
+      producer.setRate(0);
+      const limitSeconds = 60 + 4 * plan.intervalSeconds;
+      const deadline = Date.now() + limitSeconds * 1000;
+      for (;;) {
+        running.checkAlive(`sustained run ${options.label}, settling`);
+        const { lag, produced } = await progress.lagAndProduced(running.groupId);
+        const written = producer.produced().events;
+        if (lag === 0n && (!kcatExited || produced >= BigInt(written))) break;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `sustained run ${options.label}: production paused, but after ${limitSeconds} s ` +
+              `the topic holds ${produced} of the ${written} events written to kcat and the group's lag is ${lag}`,
+          );
+        }
+        await sleep(SAMPLE_MS);
+      }
+      const stored = await readStoredObjects(env.s3, env.bucket, running.prefix, { ids, deleteAfter: true });
+      storedEvents += stored.storedEvents;
+      return stored.storedEvents;
+    };
     const steps: SustainedStep[] = [];
     const sustainedWindows: Array<{ from: number; to: number }> = [];
     for (const fraction of plan.fractions) {
@@ -100,6 +146,7 @@ export async function measureSustained(
       producer.setRate(target);
       const before = producer.produced();
       const cpuBefore = group.usage().cpuSeconds;
+      const cpuFrom = cpuSnapshot(env.cpuPids, exporterPids, producer.pid);
       const from = Date.now();
       let maxLag = 0n;
       let sustained = true;
@@ -114,6 +161,7 @@ export async function measureSustained(
         }
       }
       const to = Date.now();
+      const cpuTo = cpuSnapshot(env.cpuPids, exporterPids, producer.pid);
       const after = producer.produced();
       const seconds = (to - from) / 1000;
       const bytes = after.valueBytes - before.valueBytes;
@@ -121,7 +169,7 @@ export async function measureSustained(
       const puts = env.recorder
         .putsUnder(`${group.prefix}/`)
         .filter((p) => p.storedAt >= from + plan.intervalSeconds * 1000 && p.storedAt <= to);
-      const step: SustainedStep = {
+      const hold = {
         targetEventsPerSecond: target,
         producedEventsPerSecond: Math.round(producedRate),
         producedMegabytesPerSecond: round(bytes / 1e6 / seconds, 2),
@@ -130,16 +178,39 @@ export async function measureSustained(
         maxLagSeconds: round(Number(maxLag) / target, 2),
         sustained,
         cpuSecondsPerGb: perGigabyte(group.usage().cpuSeconds - cpuBefore, bytes),
+        cpuShares: cpuShares(env.cpuPids, cpuFrom, cpuTo, {
+          events: after.events - before.events,
+          valueBytes: bytes,
+          exporterEventsPerSecond: producedRate,
+        }),
         flushLatency: summarizeLatencies(intervalLatenciesMs(puts, group.prefix, plan.intervalSeconds)),
+      };
+      const settling = Date.now();
+      const step: SustainedStep = {
+        ...hold,
+        storedEvents: await settle(false),
+        settleSeconds: round((Date.now() - settling) / 1000, 1),
       };
       steps.push(step);
       options.log(
         `sustained ${options.client} at ${target} events/s (produced ${step.producedEventsPerSecond}): ` +
           `max lag ${step.maxLagSeconds} s of ${lagLimitSeconds} s, ${step.sustained ? 'sustained' : 'NOT sustained'} ` +
-          `after ${step.heldSeconds} s, ${step.cpuSecondsPerGb} CPU s/GB, p99 ${step.flushLatency.p99Ms} ms`,
+          `after ${step.heldSeconds} s, ${step.cpuSecondsPerGb} CPU s/GB, p99 ${step.flushLatency.p99Ms} ms; ` +
+          `${step.cpuShares.exporterVsCpuCeiling ?? '-'} of the CPU ceiling (${step.cpuShares.cpuCeilingEventsPerSecond ?? '-'} events/s); ` +
+          `${step.storedEvents} events read back and deleted in ${step.settleSeconds} s`,
       );
       if (!sustained) break;
       sustainedWindows.push({ from, to });
+    }
+    await producer.stop();
+    const producedEvents = producer.produced().events;
+    // kcat has exited: everything written is in the topic. Whatever the last settle had not seen yet.
+    await settle(true);
+    if (storedEvents !== producedEvents || ids.size !== producedEvents || ids.duplicates + ids.foreign > 0) {
+      throw new Error(
+        `sustained run ${options.label}: ${producedEvents} events produced, ${storedEvents} stored ` +
+          `(${ids.size} distinct, ${ids.duplicates} seen again, ${ids.foreign} not of this run); each must be stored exactly once`,
+      );
     }
     const best = steps.filter((s) => s.sustained).pop();
     const samples = intervalLatenciesMs(
@@ -167,6 +238,9 @@ export async function measureSustained(
       peakRssMb: round(group.usage().peakRssMb, 1),
       flushLatency: summarizeLatencies(samples),
       flushLatencySamplesMs: samples,
+      producedEvents,
+      storedEvents,
+      distinctEvents: ids.size,
     };
   } finally {
     await producer.stop().catch(() => undefined);

@@ -1,4 +1,5 @@
 /** The text report `npm run bench` prints: every measurement with its ratio against kcat on the same topic. */
+import type { CpuShares } from './cpu-parties';
 import type { BenchResults } from './results';
 import { formatS3Ceiling } from './s3-ceiling';
 
@@ -164,6 +165,7 @@ export function formatReport(results: BenchResults): string {
         ),
     );
   }
+  sections.push(formatCpuShares(results));
   sections.push(
     'Growth: partitions (same total events)\n' +
       table(
@@ -260,4 +262,50 @@ export function formatReport(results: BenchResults): string {
       `load average ${results.loadAverage.atStart.join(' ')} at start, ${results.loadAverage.atEnd.join(' ')} at end`,
   );
   return sections.join('\n\n');
+}
+
+/** Where the CPU goes per drain window (main runs) and sustained hold, with the CPU-bound ceiling. */
+function formatCpuShares(results: BenchResults): string {
+  const { main } = results;
+  const windows: [string, number, CpuShares][] = [
+    ['main kafkajs', main.exporter.eventsPerSecond, main.exporter.cpuShares],
+    ['main native', main.exporterNative.eventsPerSecond, main.exporterNative.cpuShares],
+    ...results.sustained.flatMap((run) =>
+      run.steps.map((step): [string, number, CpuShares] => [
+        `sustained ${run.client} ${int(step.targetEventsPerSecond)}`,
+        step.producedEventsPerSecond,
+        step.cpuShares,
+      ]),
+    ),
+  ];
+  const cores = (shares: CpuShares) =>
+    (['exporter', 'broker', 's3Server', 'bench', 'producer', 'machine'] as const).map(
+      (party) => shares[party].cores,
+    );
+  return (
+    `Where the CPU goes (cores busy over each window; CPU ceiling = ${windows[0][2].machineCores} cores / the data path's CPU s/GB)\n` +
+    table(
+      [
+        'window',
+        'events/s',
+        'exporter',
+        'broker',
+        'S3 server',
+        'bench',
+        'kcat -P',
+        'machine',
+        'data path CPU s/GB',
+        'CPU ceiling ev/s',
+        'vs ceiling',
+      ],
+      windows.map(([name, eventsPerSecond, shares]) => [
+        name,
+        int(eventsPerSecond),
+        ...cores(shares),
+        shares.dataPathCpuSecondsPerGb,
+        shares.cpuCeilingEventsPerSecond === null ? null : int(shares.cpuCeilingEventsPerSecond),
+        shares.exporterVsCpuCeiling,
+      ]),
+    )
+  );
 }

@@ -74,6 +74,8 @@ export interface LocalKafka {
    * resolving once it serves metadata that lists it.
    */
   restart(index?: number): Promise<void>;
+  /** The process id of broker `index`'s JVM (0-based; default 0), e.g. for its CPU time; undefined when not running or external. */
+  pid(index?: number): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -289,6 +291,7 @@ async function useExternalKafka(bootstrap: string, options: KafkaOptions): Promi
     createTopics: (specs) => createTopicsWith(brokers, specs, count),
     kill: needsOwn('killing a broker'),
     restart: needsOwn('restarting a broker'),
+    pid: () => undefined,
     stop: async () => undefined,
   };
   await kafka.createTopics(options.topics ?? []);
@@ -425,6 +428,11 @@ class Cluster implements LocalKafka {
     await this.kill(index, 'SIGTERM');
     this.spawnNode(node, false);
     await this.waitUntilReady(node, 1);
+  }
+
+  pid(index = 0): number | undefined {
+    const child = this.node(index).child;
+    return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
   }
 
   async stop(): Promise<void> {

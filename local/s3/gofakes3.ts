@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import readline from 'node:readline';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentials } from '../aws/moto';
 import { awaitServer, freePort, own, stopProcess } from '../process';
@@ -22,6 +23,15 @@ function installer(): Installer {
   return require(path.join(projectRoot(), 'local', 's3', 'install.js')) as Installer;
 }
 
+/** A PutObject the server answered 200 (with `recordPuts`). */
+export interface RecordedPut {
+  readonly bucket: string;
+  /** Object key, decoded. */
+  readonly key: string;
+  /** Epoch ms when the server flushed its answer. */
+  readonly storedAt: number;
+}
+
 export interface LocalS3 {
   /** e.g. `http://127.0.0.1:40123`: the sink endpoint (path-style). */
   readonly endpoint: string;
@@ -35,6 +45,8 @@ export interface LocalS3 {
   /** An SDK client for this server (path-style, these credentials). */
   s3(): S3Client;
   createBucket(name: string): Promise<void>;
+  /** The path-style PUTs answered 200 so far, in answer order (empty unless started with `recordPuts`). */
+  puts(): readonly RecordedPut[];
   stop(): Promise<void>;
 }
 
@@ -46,6 +58,12 @@ export interface Gofakes3Options {
    * @default false
    */
   readonly virtualHosts?: boolean;
+  /**
+   * Record every path-style PutObject answered 200 (`puts()`), from the server's own log (`-put-log -`):
+   * a stopwatch for stored objects with nothing between the client and the server.
+   * @default false
+   */
+  readonly recordPuts?: boolean;
 }
 
 const REGION = 'us-east-1';
@@ -61,8 +79,18 @@ export async function startGofakes3(options: Gofakes3Options = {}): Promise<Loca
     '-port',
     String(port),
     ...(options.virtualHosts ? ['-virtual-hosts'] : []),
+    ...(options.recordPuts ? ['-put-log', '-'] : []),
   ];
-  const child = own(spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
+  const child = own(
+    spawn(binary, args, { stdio: ['ignore', options.recordPuts ? 'pipe' : 'ignore', 'pipe'] }),
+  );
+  const puts: RecordedPut[] = [];
+  if (child.stdout) {
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      const put = recordedPut(line);
+      if (put) puts.push(put);
+    });
+  }
   await awaitServer(child, port, 's3-server (local/s3/gofakes3)');
   const endpoint = `http://127.0.0.1:${port}`;
   const s3 = () => new S3Client({ endpoint, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
@@ -81,6 +109,21 @@ export async function startGofakes3(options: Gofakes3Options = {}): Promise<Loca
         client.destroy();
       }
     },
+    puts: () => puts,
     stop: () => stopProcess(child),
   };
+}
+
+/** `{"path":"/bucket/key","host":...,"storedAt":ms}` -> a put; virtual-hosted or bucket-level PUTs are skipped. */
+function recordedPut(line: string): RecordedPut | undefined {
+  let entry: { path?: unknown; storedAt?: unknown };
+  try {
+    entry = JSON.parse(line) as { path?: unknown; storedAt?: unknown };
+  } catch {
+    return undefined;
+  }
+  if (typeof entry.path !== 'string' || typeof entry.storedAt !== 'number') return undefined;
+  const slash = entry.path.indexOf('/', 1);
+  if (!entry.path.startsWith('/') || slash < 0) return undefined;
+  return { bucket: entry.path.slice(1, slash), key: entry.path.slice(slash + 1), storedAt: entry.storedAt };
 }

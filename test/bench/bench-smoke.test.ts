@@ -203,6 +203,60 @@ describe('bench smoke run', () => {
     for (const s of results.growth.synth) expect(s.resources).toBeGreaterThan(0);
   });
 
+  test('says where the CPU goes in each main drain and sustained step, with the CPU-bound ceiling', () => {
+    const windows = [
+      results.main.exporter.cpuShares,
+      results.main.exporterNative.cpuShares,
+      ...results.sustained.flatMap((run) => run.steps.map((step) => step.cpuShares)),
+    ];
+    for (const shares of windows) {
+      expect(shares.seconds).toBeGreaterThan(0);
+      // gofakes3 logs its own PUTs: the bench process is not in the data path.
+      expect(shares.dataPath).toEqual(['exporter', 'broker', 's3Server']);
+      const parties = [shares.exporter, shares.broker, shares.s3Server, shares.bench];
+      const measuredParties = [...parties, ...(shares.producer.cpuSeconds === null ? [] : [shares.producer])];
+      for (const party of [...measuredParties, shares.machine]) {
+        expect(party).toEqual({
+          cpuSeconds: expect.any(Number),
+          cpuSecondsPerGb: expect.any(Number),
+          cores: expect.any(Number),
+        });
+      }
+      // Every party runs on this machine: their sum is within the machine's busy time (a tick per party of rounding).
+      const sum = measuredParties.reduce((total, party) => total + party.cpuSeconds!, 0);
+      expect(sum).toBeLessThanOrEqual(shares.machine.cpuSeconds! + 0.01 * (measuredParties.length + 1));
+      expect(shares.machineCores).toBe(results.machine.cores);
+      expect(shares.cpuCeilingEventsPerSecond).toBeGreaterThan(0);
+      expect(shares.exporterVsCpuCeiling).toBeGreaterThan(0);
+    }
+    // kcat -P runs in the sustained steps only.
+    expect(results.main.exporter.cpuShares.producer.cpuSeconds).toBeNull();
+    for (const run of results.sustained) {
+      for (const step of run.steps) expect(step.cpuShares.producer.cpuSeconds).toEqual(expect.any(Number));
+    }
+    expect(results.exporterVsCpuCeiling).toBe(results.main.exporter.cpuShares.exporterVsCpuCeiling);
+    expect(results.nativeExporterVsCpuCeiling).toBe(
+      results.main.exporterNative.cpuShares.exporterVsCpuCeiling,
+    );
+    expect(stdout).toContain('Where the CPU goes');
+  });
+
+  test('stores every event the sustained producer wrote exactly once, read back and deleted step by step', () => {
+    for (const run of results.sustained) {
+      expect(run.producedEvents).toBeGreaterThan(0);
+      expect({ stored: run.storedEvents, distinct: run.distinctEvents }).toEqual({
+        stored: run.producedEvents,
+        distinct: run.producedEvents,
+      });
+      const readBack = run.steps.reduce((total, step) => total + step.storedEvents, 0);
+      expect(readBack).toBeLessThanOrEqual(run.storedEvents);
+    }
+  });
+
+  test("the bench's own kafkajs clients print no TimeoutNegativeWarning", () => {
+    expect(stderr).not.toContain('TimeoutNegativeWarning');
+  });
+
   test('prints the table with ratios against kcat', () => {
     expect(stdout).toContain('kcat -C -e (limit)');
     expect(stdout).toContain('Maximum sustained rate');

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import fs from 'node:fs';
+import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LocalS3, startGofakes3 } from '../../local/s3/gofakes3';
 import { ObjectNamer } from '../../runtime/exporter/object-namer';
 import { S3ObjectStore, S3StoreOptions } from '../../runtime/storage/s3-store';
@@ -17,7 +18,7 @@ describe('gofakes3 S3 server (local/s3)', () => {
   const bucket = 'fast-local';
 
   beforeAll(async () => {
-    s3 = await startGofakes3({ virtualHosts: true });
+    s3 = await startGofakes3({ virtualHosts: true, recordPuts: true });
     await s3.createBucket(bucket);
     client = s3.s3();
   }, 300_000);
@@ -127,5 +128,39 @@ describe('gofakes3 S3 server (local/s3)', () => {
     });
     expect(answer.status).toBeGreaterThanOrEqual(400);
     await expect(read('events/corrupt.jsonl')).rejects.toMatchObject({ name: 'NoSuchKey' });
+  });
+
+  test('logs each put it answered 200, with the time of the answer, and not a refused one', async () => {
+    const runtime = await store('us-east-1');
+    const before = Date.now();
+    await expect(runtime.putIfAbsent('events/logged.jsonl', Buffer.from('{"a":1}\n'))).resolves.toBe(
+      'created',
+    );
+    const after = Date.now();
+    await expect(runtime.putIfAbsent('events/logged.jsonl', Buffer.from('{"b":2}\n'))).resolves.toBe(
+      'already-present',
+    );
+    // The log line follows the answer on the server's stdout: give it a moment.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const logged = s3.puts().filter((put) => put.key === 'events/logged.jsonl');
+    expect(logged).toEqual([{ bucket, key: 'events/logged.jsonl', storedAt: expect.any(Number) }]);
+    expect(logged[0].storedAt).toBeGreaterThanOrEqual(before);
+    expect(logged[0].storedAt).toBeLessThanOrEqual(after);
+  });
+
+  test("gives a deleted object's memory back to the OS", async () => {
+    const rssMib = () =>
+      Number(/^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${s3.pid}/status`, 'utf8'))![1]) / 1024;
+    const keys = ['events/big-0.jsonl', 'events/big-1.jsonl'];
+    for (const Key of keys) {
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key, Body: Buffer.alloc(32 * 1024 * 1024, 'x') }),
+      );
+    }
+    const stored = rssMib();
+    await client.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }),
+    );
+    expect(stored - rssMib()).toBeGreaterThan(48);
   });
 });
