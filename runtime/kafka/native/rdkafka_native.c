@@ -57,6 +57,22 @@ typedef struct be_consumer {
   int logs_dropped;
   int token_refresh;
   pthread_mutex_t lock; /* guards logs: librdkafka may log from its own threads before the log queue is set */
+  /*
+   * The fetch nudger (group consumers). librdkafka 2.0 stops fetching while the consumer queue holds
+   * queued.max.messages.kbytes, and looks again only when something wakes the broker thread: a response, a
+   * request to send, or its 1 s tick (`fetch.queue.backoff.ms` of librdkafka 2.2 does not exist yet). A poll
+   * that took half that much asks the nudger thread for one partition's watermarks, a request that wakes its
+   * leader's thread, which then fetches again; the poll does not wait for it.
+   */
+  pthread_t nudger;
+  int nudger_started;
+  pthread_mutex_t nudge_lock;
+  pthread_cond_t nudge_cond;
+  int nudge_partition; /* -1 none asked */
+  int nudger_stop;
+  char *nudge_topic;
+  size_t nudge_bytes;   /* bytes taken between nudges: half of queued.max.messages.kbytes */
+  size_t taken_bytes;   /* taken since the last nudge (poll thread only) */
 } be_consumer;
 
 /* ---------------------------------------------------------------- helpers */
@@ -235,6 +251,45 @@ static void oauthbearer_refresh_cb(rd_kafka_t *rk, const char *config, void *opa
   ((be_consumer *)opaque)->token_refresh = 1;
 }
 
+/* ---------------------------------------------------------------- fetch nudger */
+
+static void *nudger_main(void *arg) {
+  be_consumer *c = arg;
+  pthread_mutex_lock(&c->nudge_lock);
+  for (;;) {
+    while (c->nudge_partition < 0 && !c->nudger_stop) pthread_cond_wait(&c->nudge_cond, &c->nudge_lock);
+    if (c->nudger_stop) break;
+    int32_t partition = c->nudge_partition;
+    c->nudge_partition = -1;
+    pthread_mutex_unlock(&c->nudge_lock);
+    int64_t low, high;
+    /* Only the request matters: its answer (or its failure) is not used. */
+    rd_kafka_query_watermark_offsets(c->rk, c->nudge_topic, partition, &low, &high, 1000);
+    pthread_mutex_lock(&c->nudge_lock);
+  }
+  pthread_mutex_unlock(&c->nudge_lock);
+  return NULL;
+}
+
+/* From the poll's worker thread: `partition`'s leader is to look at its fetches again. */
+static void nudge(be_consumer *c, int32_t partition) {
+  pthread_mutex_lock(&c->nudge_lock);
+  c->nudge_partition = partition;
+  pthread_cond_signal(&c->nudge_cond);
+  pthread_mutex_unlock(&c->nudge_lock);
+}
+
+/* Before the handle is destroyed: waits out a request under way (at most its 1 s timeout). */
+static void stop_nudger(be_consumer *c) {
+  if (!c->nudger_started) return;
+  pthread_mutex_lock(&c->nudge_lock);
+  c->nudger_stop = 1;
+  pthread_cond_signal(&c->nudge_cond);
+  pthread_mutex_unlock(&c->nudge_lock);
+  pthread_join(c->nudger, NULL);
+  c->nudger_started = 0;
+}
+
 /* ---------------------------------------------------------------- create / subscribe / assign */
 
 static void finalize_consumer(napi_env env, void *data, void *hint) {
@@ -243,10 +298,14 @@ static void finalize_consumer(napi_env env, void *data, void *hint) {
   be_consumer *c = data;
   if (!c->closed && c->rk != NULL) {
     /* Never closed by JavaScript: destroy without leaving the group (the process is going away). */
+    stop_nudger(c);
     if (c->queue) rd_kafka_queue_destroy(c->queue);
     rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
   }
   pthread_mutex_destroy(&c->lock);
+  pthread_mutex_destroy(&c->nudge_lock);
+  pthread_cond_destroy(&c->nudge_cond);
+  free(c->nudge_topic);
   free(c);
 }
 
@@ -261,6 +320,9 @@ static napi_value create(napi_env env, napi_callback_info info) {
 
   be_consumer *c = calloc(1, sizeof *c);
   pthread_mutex_init(&c->lock, NULL);
+  pthread_mutex_init(&c->nudge_lock, NULL);
+  pthread_cond_init(&c->nudge_cond, NULL);
+  c->nudge_partition = -1;
   c->group = group;
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   char errstr[512];
@@ -292,6 +354,10 @@ static napi_value create(napi_env env, napi_callback_info info) {
     free(name);
     free(text);
   }
+  char queued_kbytes[32];
+  size_t queued_kbytes_size = sizeof queued_kbytes;
+  if (rd_kafka_conf_get(conf, "queued.max.messages.kbytes", queued_kbytes, &queued_kbytes_size) == RD_KAFKA_CONF_OK)
+    c->nudge_bytes = (size_t)strtoll(queued_kbytes, NULL, 10) * 1024 / 2;
   rd_kafka_conf_set(conf, "log.queue", "true", errstr, sizeof errstr);
   rd_kafka_conf_set_opaque(conf, c);
   rd_kafka_conf_set_log_cb(conf, log_cb);
@@ -328,10 +394,17 @@ static napi_value subscribe(napi_env env, napi_callback_info info) {
   rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA);
   rd_kafka_resp_err_t err = rd_kafka_subscribe(c->rk, list);
   rd_kafka_topic_partition_list_destroy(list);
-  free(topic);
   if (err) {
+    free(topic);
     napi_throw(env, make_error(env, err, "subscribe"));
     return NULL;
+  }
+  if (!c->nudger_started && c->nudge_bytes > 0) {
+    free(c->nudge_topic);
+    c->nudge_topic = topic;
+    c->nudger_started = pthread_create(&c->nudger, NULL, nudger_main, c) == 0;
+  } else {
+    free(topic);
   }
   return NULL;
 }
@@ -494,6 +567,11 @@ static void poll_execute(napi_env env, void *data) {
     }
     if (m == NULL || p->event_at >= 0 || c->token_refresh) break;
   }
+  c->taken_bytes += bytes;
+  if (c->nudger_started && got > 0 && c->taken_bytes >= c->nudge_bytes) {
+    c->taken_bytes = 0;
+    nudge(c, messages[got - 1]->partition);
+  }
   /* Lay out the values, each followed by a newline, and check each on the way. */
   size_t total = 0;
   int records = 0;
@@ -582,15 +660,27 @@ static void poll_execute(napi_env env, void *data) {
   pthread_mutex_unlock(&c->lock);
 }
 
+/*
+ * A poll's buffers are malloc'd, outside V8's heap: V8 is told their size, or a loop that makes few objects
+ * per poll (a bare poll loop, the exporter waiting on storage) is not collected for hundreds of polls and
+ * keeps every buffer (measured: a bare loop's peak RSS 667 MiB over 3.84 M records, without this).
+ */
 static void free_external(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
+  int64_t ignored;
+  napi_adjust_external_memory(env, -(int64_t)(uintptr_t)hint, &ignored);
   free(data);
+}
+
+static void count_external(napi_env env, size_t size) {
+  int64_t ignored;
+  napi_adjust_external_memory(env, (int64_t)size, &ignored);
 }
 
 static napi_value typed(napi_env env, napi_typedarray_type type, void *data, size_t count, size_t size) {
   napi_value buffer, array;
-  napi_create_external_arraybuffer(env, data, count * size > 0 ? count * size : 0, free_external, NULL, &buffer);
+  count_external(env, count * size);
+  napi_create_external_arraybuffer(env, data, count * size, free_external, (void *)(uintptr_t)(count * size),
+                                   &buffer);
   napi_create_typedarray(env, type, count, buffer, 0, &array);
   return array;
 }
@@ -602,7 +692,8 @@ static void poll_complete(napi_env env, napi_status status, void *data) {
   napi_create_object(env, &result);
   napi_create_int32(env, p->count, &value);
   napi_set_named_property(env, result, "count", value);
-  napi_create_external_buffer(env, p->data_size, p->data, free_external, NULL, &value);
+  count_external(env, p->data_size);
+  napi_create_external_buffer(env, p->data_size, p->data, free_external, (void *)(uintptr_t)p->data_size, &value);
   napi_set_named_property(env, result, "data", value);
   napi_set_named_property(env, result, "partitions", typed(env, napi_int32_array, p->partitions, (size_t)p->count, 4));
   napi_set_named_property(env, result, "offsets", typed(env, napi_bigint64_array, p->offsets, (size_t)p->count, 8));
@@ -759,6 +850,7 @@ static void call_execute(napi_env env, void *data) {
       break;
     }
     case 4:
+      stop_nudger(call->c);
       if (call->c->group) rd_kafka_unsubscribe(rk);
       call->err = rd_kafka_consumer_close(rk);
       rd_kafka_queue_destroy(call->c->queue);
