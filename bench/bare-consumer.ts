@@ -7,6 +7,12 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { loadNativeAddon } from '../runtime/kafka/native-addon';
+import {
+  CONSUMER_PROPERTIES,
+  POLL_MAX_BYTES,
+  POLL_MAX_RECORDS,
+  POLL_TIMEOUT_MS,
+} from '../runtime/kafka/native-consumer';
 
 export interface BareConsumerReport {
   readonly records: number;
@@ -79,15 +85,11 @@ async function consumeNative(
   const addon = loadNativeAddon();
   const handle = addon.create(
     {
+      // As the exporter's native adapter, which also polls as below.
+      ...CONSUMER_PROPERTIES,
       'bootstrap.servers': brokers,
       'group.id': groupId,
       'auto.offset.reset': 'earliest',
-      'enable.auto.commit': 'false',
-      'partition.assignment.strategy': 'roundrobin',
-      // As the exporter's native adapter (runtime/kafka/native-consumer.ts).
-      'fetch.wait.max.ms': '100',
-      'queued.max.messages.kbytes': String(32 * 1024),
-      'fetch.error.backoff.ms': '20',
     },
     true,
     false,
@@ -97,7 +99,7 @@ async function consumeNative(
   let joinedCpu = cpuNow();
   let records = 0;
   while (records < expected) {
-    const result = await addon.poll(handle, 32_768, 8 * 1024 * 1024, 200);
+    const result = await addon.poll(handle, POLL_MAX_RECORDS, POLL_MAX_BYTES, POLL_TIMEOUT_MS);
     if (result.events.some((e) => e.type === 'assigned')) {
       joined = performance.now();
       joinedCpu = cpuNow();

@@ -34,10 +34,10 @@ export interface NativeConsumerOptions {
 }
 
 /** Records per poll, and bytes per poll (one poll's buffer; the batcher copies out of it). */
-const POLL_MAX_RECORDS = 32_768;
-const POLL_MAX_BYTES = 8 * 1024 * 1024;
+export const POLL_MAX_RECORDS = 32_768;
+export const POLL_MAX_BYTES = 8 * 1024 * 1024;
 /** How long one poll waits for the first record: also how long a stop waits for the poll to return. */
-const POLL_TIMEOUT_MS = 200;
+export const POLL_TIMEOUT_MS = 200;
 /**
  * How long a committed-offsets or watermarks request may wait. Short, because it can be waiting on a broker
  * that died (the old coordinator or partition leader): the exporter then retries its resync, and librdkafka
@@ -47,22 +47,25 @@ const POLL_TIMEOUT_MS = 200;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
- * Fetch and prefetch sizes, measured on the local broker (64 partitions × 5,000 events, a bare poll loop,
- * events/s): librdkafka's 50 MiB responses and a 32-64 MiB queue 230k-260k; 5 MiB responses 150k; a 16 MiB
- * queue 77k (the fetcher backs off whenever the queue is full); `queued.min.messages` 2,000-5,000 12k-13k.
- * `queued.max.messages.kbytes` bounds the prefetched records of all partitions together (overshot by one
+ * Fetch and prefetch sizes, measured on the local broker (64 partitions × 40,000 events of 470 B, 1.2 GB, a
+ * bare poll loop, kcat -C 1.27 M events/s): librdkafka 2.0 stops fetching while the consumer queue holds
+ * `queued.max.messages.kbytes` and fetches again only on its broker thread's 1 s tick, which starved the loop
+ * (230k-340k events/s, 20-37 polls of 221 empty) until the addon's poll wakes it (runtime/kafka/native). Then:
+ * 50 MiB responses 0.93-1.13 M events/s, 2.7-3.3 CPU s/GB, peak RSS 261-304 MiB; `fetch.max.bytes` 16 MiB
+ * 1.04-1.17 M, 2.3-2.5 CPU s/GB, 254-275 MiB; 8 MiB 0.79-0.85 M, 215-231 MiB. A 16 MiB queue with 50 MiB
+ * responses 0.75 M. The queue bounds the prefetched records of all partitions together (overshot by one
  * response): 32 MiB, half the default, for the peak RSS.
  */
-const CONSUMER_PROPERTIES: Readonly<Record<string, string>> = {
+export const CONSUMER_PROPERTIES: Readonly<Record<string, string>> = {
   'enable.auto.commit': 'false',
   'enable.auto.offset.store': 'false',
   // Eager rebalancing: every join revokes and assigns everything, which the exporter's protocol expects.
   'partition.assignment.strategy': 'roundrobin',
   'max.partition.fetch.bytes': String(1024 * 1024),
+  'fetch.max.bytes': String(16 * 1024 * 1024),
   'fetch.wait.max.ms': '100',
   'queued.max.messages.kbytes': String(32 * 1024),
-  // A full queue makes librdkafka 2.0 back off a partition's fetch by this (default 500 ms); real fetch
-  // errors back off as long.
+  // How long a partition whose fetch failed waits (default 500 ms).
   'fetch.error.backoff.ms': '20',
   'isolation.level': 'read_committed',
 };
