@@ -59,6 +59,8 @@ export interface NativeAddon {
     maxBytes: number,
     timeoutMs: number,
   ): Promise<NativePollResult>;
+  /** Restarts librdkafka's `max.poll.interval.ms` timer without taking a record. */
+  keepAlive(handle: NativeHandle): void;
   commit(handle: NativeHandle, topic: string, offsets: readonly NativePartitionOffset[]): Promise<void>;
   committed(
     handle: NativeHandle,

@@ -31,6 +31,12 @@ export interface NativeConsumerOptions {
   readonly sessionTimeoutMs?: number;
   /** @default 3000 */
   readonly heartbeatIntervalMs?: number;
+  /**
+   * How long the member may go without a poll or a heartbeat (librdkafka's `max.poll.interval.ms`) before it
+   * leaves the group.
+   * @default 300000
+   */
+  readonly maxPollIntervalMs?: number;
 }
 
 /** Records per poll, and bytes per poll (one poll's buffer; the batcher copies out of it). */
@@ -145,6 +151,7 @@ class NativeClient {
         'auto.offset.reset': options.fromBeginning || !group ? 'earliest' : 'latest',
         'session.timeout.ms': String(options.sessionTimeoutMs ?? 30_000),
         'heartbeat.interval.ms': String(options.heartbeatIntervalMs ?? 3_000),
+        'max.poll.interval.ms': String(options.maxPollIntervalMs ?? 300_000),
         // The group leader rebalances onto added partitions when a metadata refresh shows them (librdkafka's
         // default refresh is every 5 minutes).
         'topic.metadata.refresh.interval.ms': String(
@@ -285,6 +292,16 @@ class NativeGroupConsumer implements GroupConsumer {
     this.client = new NativeClient(addon, options, options.kafka.groupId, true);
   }
 
+  /**
+   * While a batch handler waits (on storage: it heartbeats after each upload attempt or finished flush), the
+   * loop does not poll: each heartbeat restarts librdkafka's poll timer, so a member that makes progress
+   * stays in the group however long the store takes, and one that makes none leaves it after
+   * max.poll.interval.ms, as with kafkajs' heartbeats.
+   */
+  private readonly heartbeat = async (): Promise<void> => {
+    if (!this.stopping) this.client.addon.keepAlive(this.client.handle);
+  };
+
   async start(handlers: GroupHandlers): Promise<void> {
     this.client.addon.subscribe(this.client.handle, this.options.topic);
     this.logger.info({ librdkafka: this.client.addon.version() }, 'consuming with the native client');
@@ -337,7 +354,7 @@ class NativeGroupConsumer implements GroupConsumer {
       if (this.stopping || !this.assigned) return;
       const batch = batchOf(topic, result, first, end);
       try {
-        await handlers.onBatch(batch, { heartbeat: async () => undefined });
+        await handlers.onBatch(batch, { heartbeat: this.heartbeat });
       } catch (error) {
         // As with kafkajs: the batch is read again.
         this.logger.warn(

@@ -478,6 +478,21 @@ static napi_value pause_resume(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * keepAlive(handle): tells librdkafka the application is still consuming (its max.poll.interval.ms timer
+ * starts again) without taking a record: a batch of size 0 from the consumer queue, which returns at once.
+ */
+static napi_value keep_alive(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  be_consumer *c = get_consumer(env, argv[0]);
+  if (c == NULL) return NULL;
+  rd_kafka_message_t *none[1];
+  if (c->queue != NULL) rd_kafka_consume_batch_queue(c->queue, 0, none, 0);
+  return NULL;
+}
+
 /* setToken(handle, token, expiryEpochMs, principal) or setToken(handle, null, 0, reason) on failure */
 static napi_value set_token(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -1009,6 +1024,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"pauseResume", NULL, pause_resume, NULL, NULL, NULL, napi_default, NULL},
       {"setToken", NULL, set_token, NULL, NULL, NULL, napi_default, NULL},
       {"poll", NULL, poll, NULL, NULL, NULL, napi_default, NULL},
+      {"keepAlive", NULL, keep_alive, NULL, NULL, NULL, napi_default, NULL},
       {"commit", NULL, commit, NULL, NULL, NULL, napi_default, NULL},
       {"committed", NULL, committed, NULL, NULL, NULL, napi_default, NULL},
       {"watermarks", NULL, watermarks, NULL, NULL, NULL, napi_default, NULL},

@@ -6,6 +6,7 @@ import { encodeRecordContent } from '../../../runtime/format/jsonl';
 import type { ConsumedRecord, GroupConsumer, RecordBatch } from '../../../runtime/kafka/consumer';
 import { createConsumerFactory } from '../../../runtime/kafka/factory';
 import { NativeAddon, loadNativeAddon } from '../../../runtime/kafka/native-addon';
+import { NativeConsumerFactory } from '../../../runtime/kafka/native-consumer';
 import { memoryLogger, produce } from '../support/exporter-harness';
 import { eventually } from '../support/fakes';
 
@@ -92,6 +93,7 @@ describe('the native Kafka client on Apache Kafka', () => {
         { name: 'meta-native-kafkajs', partitions: 2 },
         { name: 'bulk', partitions: 3 },
         { name: 'ranges', partitions: 2 },
+        { name: 'slow-store', partitions: 1 },
       ],
     });
     await coordinatorReady(kafka);
@@ -174,6 +176,59 @@ describe('the native Kafka client on Apache Kafka', () => {
     await eventually(() => again().length >= 10, 'the records after the seek', 30_000);
     expect(again()).toEqual(Array.from({ length: 10 }, (_, i) => `1@${990 + i}`));
     await consumer.stop();
+  }, 60_000);
+
+  test('a batch handler that waits past max.poll.interval.ms but heartbeats keeps the member and its partitions', async () => {
+    const maxPollIntervalMs = 7_000;
+    const consumer = new NativeConsumerFactory({
+      kafka: {
+        brokers: kafka.brokers,
+        clientId: 'native-test',
+        groupId: 'slow-store',
+        client: 'native',
+        tls: false,
+      },
+      topic: 'slow-store',
+      fromBeginning: true,
+      logger: memoryLogger().logger,
+      sessionTimeoutMs: 6_000,
+      heartbeatIntervalMs: 1_000,
+      maxPollIntervalMs,
+    }).createGroupConsumer();
+    const assigned: number[][] = [];
+    const offsets: string[] = [];
+    let commit: Promise<unknown> | undefined;
+    await consumer.start({
+      onAssigned: (partitions) => assigned.push([...partitions]),
+      onBatch: async (batch, context) => {
+        offsets.push(...batch.records.map((r) => r.offset));
+        if (commit !== undefined) return;
+        // A store that is retried for longer than the poll interval, heartbeating after each attempt.
+        for (let waited = 0; waited < maxPollIntervalMs + 3_000; waited += 1_000) {
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          await context.heartbeat();
+        }
+        commit = consumer.commit([{ partition: 0, offset: batch.nextOffset, metadata: '' }]).then(
+          () => 'committed',
+          (error: Error) => error.message,
+        );
+      },
+      onCrash: (error) => {
+        throw error;
+      },
+    });
+    try {
+      await produce({ kafka }, 'slow-store', ['{"n":1}'], 1);
+      await eventually(() => commit !== undefined, 'the slow batch', 30_000);
+      expect(await commit).toBe('committed');
+      // The next record comes without a revocation or a new assignment in between.
+      await produce({ kafka }, 'slow-store', ['{"n":2}'], 1);
+      await eventually(() => offsets.length >= 2, 'the next record', 30_000);
+      expect(offsets).toEqual(['0', '1']);
+      expect(assigned).toEqual([[0]]);
+    } finally {
+      await consumer.stop();
+    }
   }, 60_000);
 
   test('the range reader hands over exactly the asked ranges of partitions it does not own', async () => {
