@@ -39,9 +39,14 @@ export interface NativeConsumerOptions {
   readonly maxPollIntervalMs?: number;
 }
 
-/** Records per poll, and bytes per poll (one poll's buffer; the batcher copies out of it). */
+/**
+ * Records per poll, and bytes per poll: one poll's buffer, which the batcher keeps views of until every object
+ * holding its lines is stored. Measured (64 partitions, 10,000 events each, native exporter, 64 MiB objects):
+ * 8 MiB polls peak RSS 378-401 MiB, 2 MiB 331-356 MiB at the same rate (noisy: 140k-330k events/s, the S3
+ * side's pace); the bare poll loop 620k-800k events/s with 2 MiB, 670k-690k with 8 MiB.
+ */
 export const POLL_MAX_RECORDS = 32_768;
-export const POLL_MAX_BYTES = 8 * 1024 * 1024;
+export const POLL_MAX_BYTES = 2 * 1024 * 1024;
 /** How long one poll waits for the first record: also how long a stop waits for the poll to return. */
 export const POLL_TIMEOUT_MS = 200;
 /**
