@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "json_check.h"
 
@@ -30,6 +31,7 @@
   } while (0)
 
 #define MAX_EVENTS 64
+#define MAX_NUDGE_LEADERS 64
 #define MAX_LOGS 256
 
 typedef struct {
@@ -61,8 +63,9 @@ typedef struct be_consumer {
    * The fetch nudger (group consumers). librdkafka 2.0 stops fetching while the consumer queue holds
    * queued.max.messages.kbytes, and looks again only when something wakes the broker thread: a response, a
    * request to send, or its 1 s tick (`fetch.queue.backoff.ms` of librdkafka 2.2 does not exist yet). A poll
-   * that took half that much asks the nudger thread for one partition's watermarks, a request that wakes its
-   * leader's thread, which then fetches again; the poll does not wait for it.
+   * that took half that much asks the nudger thread for the watermarks of one partition per leader (from
+   * metadata at most 10 s old), requests that wake every leader's thread, which then fetches again; the poll
+   * does not wait for them.
    */
   pthread_t nudger;
   int nudger_started;
@@ -71,6 +74,10 @@ typedef struct be_consumer {
   int nudge_partition; /* -1 none asked */
   int nudger_stop;
   char *nudge_topic;
+  /* One partition per leader of the topic (nudger thread only), and when that was read (ms, monotonic). */
+  int32_t nudge_leads[MAX_NUDGE_LEADERS];
+  int nudge_lead_count;
+  int64_t nudge_leads_at;
   size_t nudge_bytes;   /* bytes taken between nudges: half of queued.max.messages.kbytes */
   size_t taken_bytes;   /* taken since the last nudge (poll thread only) */
 } be_consumer;
@@ -253,6 +260,35 @@ static void oauthbearer_refresh_cb(rd_kafka_t *rk, const char *config, void *opa
 
 /* ---------------------------------------------------------------- fetch nudger */
 
+static int64_t monotonic_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* One partition of the topic per leader, from metadata (kept as it was when the request fails). */
+static void read_leaders(be_consumer *c) {
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(c->rk, c->nudge_topic, NULL);
+  const struct rd_kafka_metadata *metadata = NULL;
+  if (rkt != NULL && rd_kafka_metadata(c->rk, 0, rkt, &metadata, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      metadata->topic_cnt == 1 && !metadata->topics[0].err) {
+    int32_t leaders[MAX_NUDGE_LEADERS];
+    int count = 0;
+    for (int i = 0; i < metadata->topics[0].partition_cnt && count < MAX_NUDGE_LEADERS; i++) {
+      const rd_kafka_metadata_partition_t *partition = &metadata->topics[0].partitions[i];
+      int known = partition->leader < 0;
+      for (int k = 0; k < count && !known; k++) known = leaders[k] == partition->leader;
+      if (known) continue;
+      leaders[count] = partition->leader;
+      c->nudge_leads[count++] = partition->id;
+    }
+    c->nudge_lead_count = count;
+  }
+  if (metadata != NULL) rd_kafka_metadata_destroy(metadata);
+  if (rkt != NULL) rd_kafka_topic_destroy(rkt);
+  c->nudge_leads_at = monotonic_ms();
+}
+
 static void *nudger_main(void *arg) {
   be_consumer *c = arg;
   pthread_mutex_lock(&c->nudge_lock);
@@ -262,9 +298,13 @@ static void *nudger_main(void *arg) {
     int32_t partition = c->nudge_partition;
     c->nudge_partition = -1;
     pthread_mutex_unlock(&c->nudge_lock);
+    if (c->nudge_lead_count == 0 || monotonic_ms() - c->nudge_leads_at > 10000) read_leaders(c);
     int64_t low, high;
-    /* Only the request matters: its answer (or its failure) is not used. */
-    rd_kafka_query_watermark_offsets(c->rk, c->nudge_topic, partition, &low, &high, 1000);
+    /* Only the requests matter: their answers (or failures) are not used. */
+    if (c->nudge_lead_count == 0)
+      rd_kafka_query_watermark_offsets(c->rk, c->nudge_topic, partition, &low, &high, 1000);
+    for (int k = 0; k < c->nudge_lead_count; k++)
+      rd_kafka_query_watermark_offsets(c->rk, c->nudge_topic, c->nudge_leads[k], &low, &high, 1000);
     pthread_mutex_lock(&c->nudge_lock);
   }
   pthread_mutex_unlock(&c->nudge_lock);
@@ -279,7 +319,7 @@ static void nudge(be_consumer *c, int32_t partition) {
   pthread_mutex_unlock(&c->nudge_lock);
 }
 
-/* Before the handle is destroyed: waits out a request under way (at most its 1 s timeout). */
+/* Before the handle is destroyed: waits out the requests under way (each gives up after 1 s). */
 static void stop_nudger(be_consumer *c) {
   if (!c->nudger_started) return;
   pthread_mutex_lock(&c->nudge_lock);
