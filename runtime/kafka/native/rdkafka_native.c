@@ -61,11 +61,11 @@ typedef struct be_consumer {
   pthread_mutex_t lock; /* guards logs: librdkafka may log from its own threads before the log queue is set */
   /*
    * The fetch nudger (group consumers). librdkafka 2.0 stops fetching while the consumer queue holds
-   * queued.max.messages.kbytes, and looks again only when something wakes the broker thread: a response, a
-   * request to send, or its 1 s tick (`fetch.queue.backoff.ms` of librdkafka 2.2 does not exist yet). A poll
-   * that took half that much asks the nudger thread for the watermarks of one partition per leader (from
-   * metadata at most 10 s old), requests that wake every leader's thread, which then fetches again; the poll
-   * does not wait for them.
+   * queued.max.messages.kbytes (or queued.min.messages records), and looks again only when something wakes the
+   * broker thread: a response, a request to send, or its 1 s tick (`fetch.queue.backoff.ms` of librdkafka 2.2
+   * does not exist yet). Polls that took half of either limit ask the nudger thread for the watermarks of one
+   * partition per leader (from metadata at most 10 s old), requests that wake every leader's thread, which
+   * then fetches again; the poll does not wait for them.
    */
   pthread_t nudger;
   int nudger_started;
@@ -80,6 +80,8 @@ typedef struct be_consumer {
   int64_t nudge_leads_at;
   size_t nudge_bytes;   /* bytes taken between nudges: half of queued.max.messages.kbytes */
   size_t taken_bytes;   /* taken since the last nudge (poll thread only) */
+  int nudge_records;    /* records taken between nudges: half of queued.min.messages */
+  int taken_records;
 } be_consumer;
 
 /* ---------------------------------------------------------------- helpers */
@@ -394,10 +396,13 @@ static napi_value create(napi_env env, napi_callback_info info) {
     free(name);
     free(text);
   }
-  char queued_kbytes[32];
+  char queued_kbytes[32]; /* also queued.min.messages */
   size_t queued_kbytes_size = sizeof queued_kbytes;
   if (rd_kafka_conf_get(conf, "queued.max.messages.kbytes", queued_kbytes, &queued_kbytes_size) == RD_KAFKA_CONF_OK)
     c->nudge_bytes = (size_t)strtoll(queued_kbytes, NULL, 10) * 1024 / 2;
+  queued_kbytes_size = sizeof queued_kbytes;
+  if (rd_kafka_conf_get(conf, "queued.min.messages", queued_kbytes, &queued_kbytes_size) == RD_KAFKA_CONF_OK)
+    c->nudge_records = (int)(strtoll(queued_kbytes, NULL, 10) / 2);
   rd_kafka_conf_set(conf, "log.queue", "true", errstr, sizeof errstr);
   rd_kafka_conf_set_opaque(conf, c);
   rd_kafka_conf_set_log_cb(conf, log_cb);
@@ -623,8 +628,11 @@ static void poll_execute(napi_env env, void *data) {
     if (m == NULL || p->event_at >= 0 || c->token_refresh) break;
   }
   c->taken_bytes += bytes;
-  if (c->nudger_started && got > 0 && c->taken_bytes >= c->nudge_bytes) {
+  c->taken_records += got;
+  if (c->nudger_started && got > 0 &&
+      (c->taken_bytes >= c->nudge_bytes || (c->nudge_records > 0 && c->taken_records >= c->nudge_records))) {
     c->taken_bytes = 0;
+    c->taken_records = 0;
     nudge(c, messages[got - 1]->partition);
   }
   /* Lay out the values, each followed by a newline, and check each on the way. */
