@@ -60,11 +60,12 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /**
  * Fetch and prefetch sizes, measured on the local broker (64 partitions × 40,000 events of 470 B, 1.2 GB, a
  * bare poll loop, kcat -C 1.27 M events/s): librdkafka 2.0 stops fetching while the consumer queue holds
- * `queued.max.messages.kbytes` and fetches again only on its broker thread's 1 s tick, which starved the loop
- * (230k-340k events/s, 20-37 polls of 221 empty) until the addon's poll wakes it (runtime/kafka/native). Then:
- * 50 MiB responses 0.93-1.13 M events/s, 2.7-3.3 CPU s/GB, peak RSS 261-304 MiB; `fetch.max.bytes` 16 MiB
- * 1.04-1.17 M, 2.3-2.5 CPU s/GB, 254-275 MiB; 8 MiB 0.79-0.85 M, 215-231 MiB. A 16 MiB queue with 50 MiB
- * responses 0.75 M. The queue bounds the prefetched records of all partitions together (overshot by one
+ * `queued.max.messages.kbytes` (or `queued.min.messages` records: 64 × 50,000 records of 40 B drained at 350k
+ * events/s, kcat 1.02 M) and fetches again only on its broker thread's 1 s tick, which starved the loop
+ * (230k-340k events/s, 20-37 polls of 221 empty) until the addon's poll wakes it (runtime/kafka/native; the
+ * small records then 2.0-2.1 M). Then: 50 MiB responses 0.76-1.13 M events/s, 2.4-3.3 CPU s/GB, peak RSS
+ * 261-304 MiB; `fetch.max.bytes` 16 MiB 0.89-1.17 M, 1.9-2.5 CPU s/GB, 254-277 MiB; 8 MiB 0.79-0.85 M,
+ * 215-231 MiB. A 16 MiB queue with 50 MiB responses 0.75 M. The queue bounds the prefetched records of all partitions together (overshot by one
  * response): 32 MiB, half the default, for the peak RSS.
  */
 export const CONSUMER_PROPERTIES: Readonly<Record<string, string>> = {
