@@ -132,6 +132,16 @@ static be_consumer *get_consumer(napi_env env, napi_value value) {
   return c;
 }
 
+/* The arguments of a call on a consumer handle (argv[0]); NULL (with an exception) when it is not one. */
+static be_consumer *consumer_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "rdkafka_native: napi_get_cb_info failed");
+    return NULL;
+  }
+  return get_consumer(env, argv[0]);
+}
+
 static int64_t parse_offset(const char *text) { return strtoll(text, NULL, 10); }
 
 /* [{partition, offset?: string, metadata?: Buffer}] -> a partition list of `topic` */
@@ -429,10 +439,8 @@ static napi_value create(napi_env env, napi_callback_info info) {
 
 /* subscribe(handle, topic) */
 static napi_value subscribe(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  be_consumer *c = get_consumer(env, argv[0]);
+  be_consumer *c = consumer_args(env, info, 2, argv);
   if (c == NULL) return NULL;
   char *topic = get_string(env, argv[1]);
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
@@ -456,10 +464,8 @@ static napi_value subscribe(napi_env env, napi_callback_info info) {
 
 /* assign(handle, topic, [{partition, offset}]): fetch exactly these partitions from these offsets */
 static napi_value assign(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  be_consumer *c = get_consumer(env, argv[0]);
+  be_consumer *c = consumer_args(env, info, 3, argv);
   if (c == NULL) return NULL;
   char *topic = get_string(env, argv[1]);
   rd_kafka_topic_partition_list_t *list = get_partitions(env, argv[2], topic);
@@ -472,10 +478,8 @@ static napi_value assign(napi_env env, napi_callback_info info) {
 
 /* seek(handle, topic, partition, offset): async in librdkafka; records fetched before it are dropped */
 static napi_value seek(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  be_consumer *c = get_consumer(env, argv[0]);
+  be_consumer *c = consumer_args(env, info, 4, argv);
   if (c == NULL) return NULL;
   char *topic = get_string(env, argv[1]);
   int32_t partition;
@@ -497,10 +501,8 @@ static napi_value seek(napi_env env, napi_callback_info info) {
 
 /* pause(handle, topic, partitions: number[], pause: boolean) */
 static napi_value pause_resume(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  be_consumer *c = get_consumer(env, argv[0]);
+  be_consumer *c = consumer_args(env, info, 4, argv);
   if (c == NULL) return NULL;
   char *topic = get_string(env, argv[1]);
   uint32_t length;
@@ -528,10 +530,8 @@ static napi_value pause_resume(napi_env env, napi_callback_info info) {
  * starts again) without taking a record: a batch of size 0 from the consumer queue, which returns at once.
  */
 static napi_value keep_alive(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  be_consumer *c = get_consumer(env, argv[0]);
+  be_consumer *c = consumer_args(env, info, 1, argv);
   if (c == NULL) return NULL;
   rd_kafka_message_t *none[1];
   if (c->queue != NULL) rd_kafka_consume_batch_queue(c->queue, 0, none, 0);
@@ -540,10 +540,8 @@ static napi_value keep_alive(napi_env env, napi_callback_info info) {
 
 /* setToken(handle, token, expiryEpochMs, principal) or setToken(handle, null, 0, reason) on failure */
 static napi_value set_token(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  be_consumer *c = get_consumer(env, argv[0]);
+  be_consumer *c = consumer_args(env, info, 4, argv);
   if (c == NULL) return NULL;
   napi_valuetype type;
   napi_typeof(env, argv[1], &type);
@@ -835,10 +833,8 @@ static void poll_complete(napi_env env, napi_status status, void *data) {
 
 /* poll(handle, maxMessages, maxBytes, timeoutMs) -> Promise<PollResult> */
 static napi_value poll(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  be_consumer *c = get_consumer(env, argv[0]);
+  be_consumer *c = consumer_args(env, info, 4, argv);
   if (c == NULL) return NULL;
   be_poll *p = calloc(1, sizeof *p);
   p->c = c;
