@@ -32,6 +32,9 @@ export interface NativePollResult {
   readonly eventAt: number;
   readonly watermarkPartitions: Int32Array;
   readonly watermarkHighs: BigInt64Array;
+  /** Partitions that reached the end of their log in this poll (`enable.partition.eof`), and where. */
+  readonly eofPartitions: Int32Array;
+  readonly eofOffsets: BigInt64Array;
   readonly events: NativeEvent[];
   readonly logs: NativeLog[];
   readonly logsDropped: number;

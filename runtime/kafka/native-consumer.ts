@@ -164,6 +164,9 @@ class NativeClient {
           options.kafka.metadataMaxAgeMs ?? DEFAULT_METADATA_MAX_AGE_MS,
         ),
         log_level: options.logger.isLevelEnabled('debug') ? '7' : '5',
+        // The range reader must learn that a range ends in records it is never given (the aborted records and
+        // control records of transactions at the end of a partition).
+        ...(group ? {} : { 'enable.partition.eof': 'true' }),
       },
       group,
       this.region !== undefined,
@@ -492,6 +495,16 @@ class NativeRangeReader implements RangeReader {
             pending.delete(partition);
             this.addon.pauseResume(client.handle, this.options.topic, [partition], true);
           }
+        }
+        // At the end of the log: whatever of the range is left holds no record this reader can be given.
+        for (let i = 0; i < result.eofPartitions.length; i++) {
+          const partition = result.eofPartitions[i];
+          const range = pending.get(partition);
+          if (range === undefined || result.eofOffsets[i] < BigInt(range.to)) continue;
+          if (handedTo.get(partition)! < BigInt(range.to) && !jumps.has(partition))
+            jumps.set(partition, handedTo.get(partition)!.toString());
+          pending.delete(partition);
+          this.addon.pauseResume(client.handle, this.options.topic, [partition], true);
         }
         if (result.count > 0) await onProgress?.();
       }

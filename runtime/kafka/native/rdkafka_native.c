@@ -590,6 +590,10 @@ typedef struct {
   int wm_count;
   int32_t *wm_partitions;
   int64_t *wm_high;
+  /* partitions that reached the end of their log (enable.partition.eof), with the offset they reached */
+  int eof_count;
+  int32_t *eof_partitions;
+  int64_t *eof_offsets;
   /* message-level errors (e.g. a partition's fetch failed) */
   int error_count;
   char *errors[16];
@@ -652,12 +656,20 @@ static void poll_execute(napi_env env, void *data) {
   p->run_ends = malloc(sizeof(int32_t) * (size_t)(records + 1));
   p->wm_partitions = malloc(sizeof(int32_t) * (size_t)(records + 1));
   p->wm_high = malloc(sizeof(int64_t) * (size_t)(records + 1));
+  p->eof_partitions = malloc(sizeof(int32_t) * (size_t)(got + 1));
+  p->eof_offsets = malloc(sizeof(int64_t) * (size_t)(got + 1));
   size_t at = 0;
   int r = 0;
   int event_at = -1;
   for (int i = 0; i < got; i++) {
     rd_kafka_message_t *m = messages[i];
     if (i == p->event_at) event_at = r;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      p->eof_partitions[p->eof_count] = m->partition;
+      p->eof_offsets[p->eof_count++] = m->offset;
+      rd_kafka_message_destroy(m);
+      continue;
+    }
     if (m->err) {
       if (p->error_count < 16) {
         p->error_codes[p->error_count] = strdup(rd_kafka_err2name(m->err));
@@ -770,6 +782,10 @@ static void poll_complete(napi_env env, napi_status status, void *data) {
                           typed(env, napi_int32_array, p->wm_partitions, (size_t)p->wm_count, 4));
   napi_set_named_property(env, result, "watermarkHighs",
                           typed(env, napi_bigint64_array, p->wm_high, (size_t)p->wm_count, 8));
+  napi_set_named_property(env, result, "eofPartitions",
+                          typed(env, napi_int32_array, p->eof_partitions, (size_t)p->eof_count, 4));
+  napi_set_named_property(env, result, "eofOffsets",
+                          typed(env, napi_bigint64_array, p->eof_offsets, (size_t)p->eof_count, 8));
 
   napi_value events;
   napi_create_array_with_length(env, (size_t)p->event_count, &events);
