@@ -113,6 +113,26 @@ export class Batcher {
     if (position !== undefined && position.next === from) position.exact = false;
   }
 
+  /**
+   * Where `partition` continues when it holds nothing open (everything received is in taken batches), or
+   * undefined while it holds records or its position is not known yet.
+   */
+  idleAt(partition: number): string | undefined {
+    const position = this.positions.get(partition);
+    if (position === undefined || this.open.has(partition) || position.next === undefined) return undefined;
+    return position.next === position.sliceStart ? position.next : undefined;
+  }
+
+  /** `partition`, idle at `from`, continues at `to`: `[from, to)` was read and holds no record. */
+  advanceIdle(partition: number, from: string, to: string): boolean {
+    const position = this.positions.get(partition);
+    if (position === undefined || this.idleAt(partition) !== from) return false;
+    position.next = to;
+    position.sliceStart = to;
+    position.exact = false;
+    return true;
+  }
+
   /** The partitions of the current assignment. */
   assigned(): number[] {
     return [...this.positions.keys()].sort((a, b) => a - b);

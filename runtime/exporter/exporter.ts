@@ -99,6 +99,13 @@ class Exporter {
   private readonly skipChecks = new Set<number>();
   /** `partition@offset` seeks made for stale batches since the last (re)assignment. */
   private readonly staleSeeks = new Set<string>();
+  /** Partitions that delivered a batch since the last idle check. */
+  private readonly delivered = new Set<number>();
+  /** Idle partitions found at their end (nothing to commit past) since their last batch. */
+  private readonly idleChecked = new Set<number>();
+  private idleCheckQueued = false;
+  /** Set while a batch waits for room (held bytes): then quiet partitions are not idle, only held back. */
+  private waitingForRoom = false;
   private resyncFailures = 0;
   private stopping = false;
   private stopPromise: Promise<void> | undefined;
@@ -202,6 +209,8 @@ class Exporter {
     const epoch = ++this.epoch;
     this.batcher.assign(new Map());
     this.staleSeeks.clear();
+    this.delivered.clear();
+    this.idleChecked.clear();
     const partitions = this.partitions;
     this.assignment = this.serial(async () => {
       if (epoch !== this.epoch || this.stopping) return false;
@@ -270,6 +279,8 @@ class Exporter {
       return;
     }
     if (result.rejected !== undefined) return;
+    this.delivered.add(batch.partition);
+    this.idleChecked.delete(batch.partition);
     this.metrics.batchEncoded(Number(process.hrtime.bigint() - started) / 1e9);
     this.metrics.invalidReceived(result.invalidRecords);
     this.metrics.consumerLag(batch.partition, BigInt(batch.highWatermark) - BigInt(batch.nextOffset));
@@ -285,7 +296,12 @@ class Exporter {
       this.queuedBytes + this.batcher.bytes > 2 * this.config.maxObjectBytes &&
       this.fatal === undefined
     ) {
-      await this.progress.waitFor(this.nextFlushDone(), context);
+      this.waitingForRoom = true;
+      try {
+        await this.progress.waitFor(this.nextFlushDone(), context);
+      } finally {
+        this.waitingForRoom = false;
+      }
     }
     await context.heartbeat();
   }
@@ -414,7 +430,73 @@ class Exporter {
       if (this.timer.signal.aborted) return;
       const snapshot = this.batcher.takeIfDue(this.clock.now());
       if (snapshot !== undefined) this.enqueueFlush(snapshot, this.epoch);
+      this.checkIdle();
     }
+  }
+
+  /**
+   * Partitions that delivered nothing for a whole interval while the exporter was not holding batches back
+   * have nothing more to deliver. When such a partition's high watermark is beyond where it rests, and that
+   * range holds no record (a client may never deliver the control records of transactions at the end of a
+   * partition: librdkafka does not), it is committed past, so the group's lag reaches 0.
+   */
+  private checkIdle(): void {
+    const quiet = this.partitions.filter((p) => !this.delivered.has(p) && !this.idleChecked.has(p));
+    this.delivered.clear();
+    if (quiet.length === 0 || this.idleCheckQueued || this.waitingForRoom || this.offsets === undefined)
+      return;
+    this.idleCheckQueued = true;
+    const epoch = this.epoch;
+    void this.serial(async () => {
+      try {
+        if (epoch !== this.epoch || this.stopping) return;
+        const resting = quiet.filter(
+          (p) =>
+            this.batcher.idleAt(p) !== undefined && this.batcher.idleAt(p) === this.offsets!.restingAt(p),
+        );
+        if (resting.length === 0) return;
+        let watermarks;
+        try {
+          watermarks = await this.consumer!.watermarks();
+        } catch (error) {
+          if (!isKafkaError(error)) throw error;
+          return;
+        }
+        for (const partition of resting) {
+          if (epoch !== this.epoch || this.stopping) return;
+          const from = this.batcher.idleAt(partition);
+          const high = watermarks.find((w) => w.partition === partition)?.high;
+          if (from === undefined || from !== this.offsets!.restingAt(partition) || high === undefined)
+            continue;
+          if (BigInt(high) <= BigInt(from)) {
+            this.idleChecked.add(partition);
+            continue;
+          }
+          const range = { partition, from, to: high };
+          let empty: boolean;
+          try {
+            empty = await this.offsets!.holdsNoRecords(range);
+          } catch (error) {
+            this.logger.warn(
+              { error: (error as Error).message, range },
+              'reading the end of an idle partition failed',
+            );
+            continue;
+          }
+          // Records not delivered yet: the consumer delivers them (checked again after the next quiet interval).
+          if (!empty || epoch !== this.epoch || this.batcher.idleAt(partition) !== from) continue;
+          if ((await this.offsets!.commitPast(range)) === 'fenced') {
+            if (epoch === this.epoch) this.resync();
+            return;
+          }
+          this.batcher.advanceIdle(partition, from, high);
+          this.idleChecked.add(partition);
+          this.logger.info({ range }, 'committed past the control records at the end of an idle partition');
+        }
+      } finally {
+        this.idleCheckQueued = false;
+      }
+    });
   }
 
   private onCrash(error: Error, restarting: boolean): void {

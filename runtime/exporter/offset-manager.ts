@@ -564,6 +564,45 @@ export class OffsetManager {
     return { partition, from, to: minOffset(low, to) };
   }
 
+  /** Where `partition` rests with no object in flight: its committed offset (undefined while objects are in flight). */
+  restingAt(partition: number): string | undefined {
+    const committed = this.committed.get(partition);
+    if (
+      committed === undefined ||
+      this.reserved.get(partition) !== committed ||
+      this.pending.has(partition)
+    ) {
+      return undefined;
+    }
+    return committed;
+  }
+
+  /**
+   * Commits `range.partition` past `range`, which was read and holds no record (the control records of
+   * transactions at the end of a partition, which a client may never deliver), keeping its mark.
+   */
+  async commitPast(range: OffsetRange): Promise<FlushOutcome> {
+    if (this.restingAt(range.partition) !== range.from) {
+      throw new Error(
+        `internal: partition ${range.partition} does not rest at ${range.from} (committed ${this.committed.get(range.partition)})`,
+      );
+    }
+    const mark = this.marks.get(range.partition);
+    return this.commitInLane(
+      () => [
+        {
+          partition: range.partition,
+          offset: range.to,
+          metadata: mark === undefined ? '' : encodeMark(mark),
+        },
+      ],
+      () => {
+        this.committed.set(range.partition, range.to);
+        this.reserved.set(range.partition, range.to);
+      },
+    );
+  }
+
   /**
    * Whether `range` holds no record at all (compaction removed them, or they are transaction markers), read
    * through the range reader.

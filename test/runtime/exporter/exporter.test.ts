@@ -172,6 +172,40 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     await exporter.stop();
   });
 
+  test('commits past the control records at the end of an idle partition, so its lag reaches 0', async () => {
+    const { topic, clock, deliver, dataKeys, exporter, consumer, lines, store } = await started({
+      records: 5,
+    });
+    // Offsets 3 and 4 are an aborted record and its abort marker: the consumer never delivers them.
+    topic.control.add('0@3').add('0@4');
+    await deliver(0, 0, 3);
+    clock.advance(7_010);
+    await eventually(() => dataKeys().length === 1, 'the interval flush');
+    await eventually(() => consumer.committedOffsets.get(0)?.offset === '3', 'the end commit');
+    // A whole quiet interval later the partition is idle at 3 with its high watermark at 5.
+    clock.advance(10_000);
+    clock.advance(10_000);
+    await eventually(
+      () => consumer.committedOffsets.get(0)?.offset === '5',
+      'the commit past the control records',
+    );
+    expect(
+      lines.some((l) => l.includes('committed past the control records at the end of an idle partition')),
+    ).toBe(true);
+    // Partition 1 holds a record that was not delivered yet: it is not committed past.
+    expect(consumer.committedOffsets.get(1)?.offset).toBe('0');
+    // A record after them continues the partition.
+    topic.append(0, '{"i":5}');
+    await deliver(0, 5, 6);
+    clock.advance(10_000);
+    await eventually(() => consumer.committedOffsets.get(0)?.offset === '6', 'the next object');
+    expect(dataKeys().map((key) => store.objects.get(key)!.toString())).toEqual([
+      '{"i":0}\n{"i":1}\n{"i":2}\n',
+      '{"i":5}\n',
+    ]);
+    await exporter.stop();
+  });
+
   test('stops with the lost range when retention removed records while it was behind', async () => {
     const { consumer, deliver, dataKeys, exporter } = await started({ records: 8 });
     await deliver(0, 0, 3);

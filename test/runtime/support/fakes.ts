@@ -36,6 +36,8 @@ export class FakeStore implements ObjectStore {
 /** A topic held in memory: partition -> records (offset = index). */
 export class FakeTopic {
   readonly partitions = new Map<number, ConsumedRecord[]>();
+  /** `partition@offset` of control records (transaction markers, aborted records): a reader never gets them. */
+  readonly control = new Set<string>();
 
   append(partition: number, ...values: Array<string | Buffer | null>): void {
     const records = this.partitions.get(partition) ?? [];
@@ -147,7 +149,9 @@ export class FakeRangeReader implements RangeReader {
     // Partitions interleaved, one record at a time, as fetches from several partitions arrive.
     const queues = ranges.map((range) => ({
       partition: range.partition,
-      records: (this.topic.partitions.get(range.partition) ?? []).slice(Number(range.from), Number(range.to)),
+      records: (this.topic.partitions.get(range.partition) ?? [])
+        .slice(Number(range.from), Number(range.to))
+        .filter((record) => !this.topic.control.has(`${range.partition}@${record.offset}`)),
     }));
     while (queues.some((q) => q.records.length > 0)) {
       for (const queue of queues) {
