@@ -18,6 +18,11 @@ import type { Clock, ExporterDeps, RunningExporter } from './types';
 /** When a resync was refused and no new assignment came, how long until it is tried again. */
 const RESYNC_RETRY_MS = 2_000;
 const MAX_RESYNC_RETRY_MS = 30_000;
+/**
+ * An idle partition's end is read only when it is at most this many offsets past where the partition rests:
+ * the trailing markers and aborted records of a transaction, not a backlog the consumer has yet to deliver.
+ */
+const MAX_IDLE_READ_OFFSETS = 10_000n;
 /** Wake up a little after an interval boundary, so the batch that ends there is certainly due. */
 const BOUNDARY_MARGIN_MS = 5;
 
@@ -104,6 +109,8 @@ class Exporter {
   /** Idle partitions found at their end (nothing to commit past) since their last batch. */
   private readonly idleChecked = new Set<number>();
   private idleCheckQueued = false;
+  /** Interval ticks since the last (re)assignment: a partition is quiet only after a whole interval. */
+  private ticksSinceAssignment = 0;
   /** Set while a batch waits for room (held bytes): then quiet partitions are not idle, only held back. */
   private waitingForRoom = false;
   private resyncFailures = 0;
@@ -211,6 +218,7 @@ class Exporter {
     this.staleSeeks.clear();
     this.delivered.clear();
     this.idleChecked.clear();
+    this.ticksSinceAssignment = 0;
     const partitions = this.partitions;
     this.assignment = this.serial(async () => {
       if (epoch !== this.epoch || this.stopping) return false;
@@ -443,6 +451,7 @@ class Exporter {
   private checkIdle(): void {
     const quiet = this.partitions.filter((p) => !this.delivered.has(p) && !this.idleChecked.has(p));
     this.delivered.clear();
+    if (this.ticksSinceAssignment++ === 0) return;
     if (quiet.length === 0 || this.idleCheckQueued || this.waitingForRoom || this.offsets === undefined)
       return;
     this.idleCheckQueued = true;
@@ -462,35 +471,37 @@ class Exporter {
           if (!isKafkaError(error)) throw error;
           return;
         }
+        // One read for every idle partition whose high watermark is beyond where it rests; each partition is
+        // read once per quiet spell (a batch ends it).
+        const ranges: OffsetRange[] = [];
         for (const partition of resting) {
-          if (epoch !== this.epoch || this.stopping) return;
           const from = this.batcher.idleAt(partition);
           const high = watermarks.find((w) => w.partition === partition)?.high;
           if (from === undefined || from !== this.offsets!.restingAt(partition) || high === undefined)
             continue;
-          if (BigInt(high) <= BigInt(from)) {
-            this.idleChecked.add(partition);
-            continue;
-          }
-          const range = { partition, from, to: high };
-          let empty: boolean;
-          try {
-            empty = await this.offsets!.holdsNoRecords(range);
-          } catch (error) {
-            this.logger.warn(
-              { error: (error as Error).message, range },
-              'reading the end of an idle partition failed',
-            );
-            continue;
-          }
-          // Records not delivered yet: the consumer delivers them (checked again after the next quiet interval).
-          if (!empty || epoch !== this.epoch || this.batcher.idleAt(partition) !== from) continue;
+          this.idleChecked.add(partition);
+          const gap = BigInt(high) - BigInt(from);
+          if (gap > 0n && gap <= MAX_IDLE_READ_OFFSETS) ranges.push({ partition, from, to: high });
+        }
+        if (ranges.length === 0) return;
+        let empty: OffsetRange[];
+        try {
+          empty = await this.offsets!.emptyRanges(ranges);
+        } catch (error) {
+          this.logger.warn({ error: (error as Error).message }, 'reading the end of idle partitions failed');
+          for (const range of ranges) this.idleChecked.delete(range.partition);
+          return;
+        }
+        for (const range of empty) {
+          // Records not delivered yet are delivered by the consumer; a batch that arrived meanwhile wins.
+          if (epoch !== this.epoch || this.stopping) return;
+          if (this.batcher.idleAt(range.partition) !== range.from) continue;
+          if (this.offsets!.restingAt(range.partition) !== range.from) continue;
           if ((await this.offsets!.commitPast(range)) === 'fenced') {
             if (epoch === this.epoch) this.resync();
             return;
           }
-          this.batcher.advanceIdle(partition, from, high);
-          this.idleChecked.add(partition);
+          this.batcher.advanceIdle(range.partition, range.from, range.to);
           this.logger.info({ range }, 'committed past the control records at the end of an idle partition');
         }
       } finally {

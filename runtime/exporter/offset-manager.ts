@@ -608,11 +608,16 @@ export class OffsetManager {
    * through the range reader.
    */
   async holdsNoRecords(range: OffsetRange): Promise<boolean> {
-    let found = false;
-    await this.options.reader.read([range], (_partition, records) => {
-      if (records.length > 0) found = true;
+    return (await this.emptyRanges([range])).length === 1;
+  }
+
+  /** Those of `ranges` (one per partition) that hold no record, read together through one range reader. */
+  async emptyRanges(ranges: readonly OffsetRange[]): Promise<OffsetRange[]> {
+    const found = new Set<number>();
+    await this.options.reader.read(ranges, (partition, records) => {
+      if (records.length > 0) found.add(partition);
     });
-    return !found;
+    return ranges.filter((range) => !found.has(range.partition));
   }
 
   /** Throws a {@link DataLossError} (`fail`), or logs and counts the ranges (`skip`). */
