@@ -35,6 +35,8 @@ export interface SustainedStep {
   readonly producedEventsPerSecond: number;
   readonly producedMegabytesPerSecond: number;
   readonly heldSeconds: number;
+  /** The producer wrote less than 97% of the target rate (the machine could not produce it): not sustained. */
+  readonly producerFellShort: boolean;
   readonly maxLagEvents: number;
   /** maxLagEvents in seconds of production at the target rate. */
   readonly maxLagSeconds: number;
@@ -75,6 +77,8 @@ export interface SustainedMeasurement {
 }
 
 const SAMPLE_MS = 250;
+/** Share of the target rate the producer must reach for the hold to count. */
+const PRODUCED_FRACTION_REQUIRED = 0.97;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function measureSustained(
@@ -166,6 +170,9 @@ export async function measureSustained(
       const seconds = (to - from) / 1000;
       const bytes = after.valueBytes - before.valueBytes;
       const producedRate = (after.events - before.events) / seconds;
+      // A rate the producer did not reach proves nothing about the exporter: not sustained.
+      const producerFellShort = producedRate < PRODUCED_FRACTION_REQUIRED * target;
+      if (producerFellShort) sustained = false;
       const puts = env.recorder
         .putsUnder(`${group.prefix}/`)
         .filter((p) => p.storedAt >= from + plan.intervalSeconds * 1000 && p.storedAt <= to);
@@ -174,6 +181,7 @@ export async function measureSustained(
         producedEventsPerSecond: Math.round(producedRate),
         producedMegabytesPerSecond: round(bytes / 1e6 / seconds, 2),
         heldSeconds: round(seconds, 1),
+        producerFellShort,
         maxLagEvents: Number(maxLag),
         maxLagSeconds: round(Number(maxLag) / target, 2),
         sustained,
@@ -194,7 +202,8 @@ export async function measureSustained(
       steps.push(step);
       options.log(
         `sustained ${options.client} at ${target} events/s (produced ${step.producedEventsPerSecond}): ` +
-          `max lag ${step.maxLagSeconds} s of ${lagLimitSeconds} s, ${step.sustained ? 'sustained' : 'NOT sustained'} ` +
+          `max lag ${step.maxLagSeconds} s of ${lagLimitSeconds} s, ${step.sustained ? 'sustained' : 'NOT sustained'}` +
+          `${step.producerFellShort ? ' (the producer fell short of the rate)' : ''} ` +
           `after ${step.heldSeconds} s, ${step.cpuSecondsPerGb} CPU s/GB, p99 ${step.flushLatency.p99Ms} ms; ` +
           `${step.cpuShares.exporterVsCpuCeiling ?? '-'} of the CPU ceiling (${step.cpuShares.cpuCeilingEventsPerSecond ?? '-'} events/s); ` +
           `${step.storedEvents} events read back and deleted in ${step.settleSeconds} s`,
