@@ -39,6 +39,12 @@ import { SynthMeasurement, measureSynth } from './synth';
 import { formatReport } from './table';
 import { round } from './throughput';
 
+/** Per partition: at most 128 MiB kept plus a 32 MiB active segment (64 partitions: ~10 GB per topic). */
+const SUSTAINED_TOPIC_CONFIG: Readonly<Record<string, string>> = {
+  'retention.bytes': String(128 * 1024 * 1024),
+  'segment.bytes': String(32 * 1024 * 1024),
+};
+
 export interface BenchOptions {
   readonly profile: BenchProfile;
   /** Where results.json and the chart are written. */
@@ -186,7 +192,11 @@ export const BENCH_STEPS: readonly BenchStep[] = [
       const basedOn = Math.min(...sustainedClients.map((client) => steadyState[client].eventsPerSecond));
       for (const client of sustainedClients) {
         const topic = `bench-sustained-${client}`;
-        await context.kafka.createTopics([{ name: topic, partitions: plan.partitions }]);
+        // Production runs for minutes at hundreds of MB/s: retention keeps the topic's disk bounded (a full run
+        // filled the disk otherwise) while holding far more than two intervals of lag per partition.
+        await context.kafka.createTopics([
+          { name: topic, partitions: plan.partitions, config: SUSTAINED_TOPIC_CONFIG },
+        ]);
         context.measured.sustained.push(
           await measureSustained(context.env, context.kafka.bootstrap, {
             label: `sustained-${client}`,
@@ -325,7 +335,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     `starting Apache Kafka (${plans.map((p) => `${p.name}:${p.partitions}`).join(' ')}) and the S3 side (${options.s3})`,
   );
   const [kafkaStart, s3Start] = await Promise.allSettled([
-    startKafka({ topics: plans.map((p) => ({ name: p.name, partitions: p.partitions })) }),
+    startKafka({
+      topics: plans.map((p) => ({ name: p.name, partitions: p.partitions })),
+      // Deletes the sustained topics' old segments within seconds (SUSTAINED_TOPIC_CONFIG).
+      brokerConfig: { 'log.retention.check.interval.ms': '5000' },
+    }),
     s3SideFactory(options.s3)(BUCKET),
   ]);
   if (kafkaStart.status === 'rejected' || s3Start.status === 'rejected') {
