@@ -334,24 +334,7 @@ export class OffsetManager {
     if (before !== undefined && (await before) === 'fenced') return 'fenced';
     const waited = process.hrtime.bigint();
     if (this.fenced) return 'fenced';
-    // Built when the commit runs, so the lists include every intent recorded until then.
-    const outcome = await this.commitInLane(
-      () =>
-        slices.map((s) => {
-          const rest = this.laterIntents(s.partition, intent);
-          return {
-            partition: s.partition,
-            offset: s.to,
-            metadata: rest.length > 0 ? encodeIntents(rest) : encodeMark(intent),
-          };
-        }),
-      () => {
-        for (const slice of slices) {
-          this.committed.set(slice.partition, slice.to);
-          this.setPending(slice.partition, this.laterIntents(slice.partition, intent));
-        }
-      },
-    );
+    const outcome = await this.commitEnd(intent, slices);
     if (outcome === 'fenced') return 'fenced';
     const done = process.hrtime.bigint();
     this.options.metrics?.eventsExported(records.valid, records.invalid);
@@ -457,7 +440,6 @@ export class OffsetManager {
     const valid = ordered.map((buffers) => buffers.valid);
     const invalid = ordered.map((buffers) => buffers.invalid);
     await this.putObjects(intent.key, valid, invalid, onProgress);
-    const mark = encodeMark(intent);
     // Only partitions still waiting at the intent's start: an owned partition whose committed offset moved
     // on (another member completed this object for it and exported more) must not be committed back.
     const mine = intent.ranges.filter(
@@ -465,28 +447,7 @@ export class OffsetManager {
     );
     // A partition's later intents (objects in flight when it was recorded) stay in its metadata until they too
     // are completed: a crash in between completes them then.
-    if (mine.length > 0) {
-      const outcome = await this.commitInLane(
-        () =>
-          mine.map((r) => {
-            const rest = this.laterIntents(r.partition, intent);
-            return {
-              partition: r.partition,
-              offset: r.to,
-              metadata: rest.length > 0 ? encodeIntents(rest) : mark,
-            };
-          }),
-        () => {
-          for (const range of mine) {
-            this.committed.set(range.partition, range.to);
-            this.setPending(range.partition, this.laterIntents(range.partition, intent));
-            const current = this.marks.get(range.partition);
-            if (current === undefined || !isAfter(current, intent)) this.marks.set(range.partition, intent);
-          }
-        },
-      );
-      if (outcome === 'fenced') return 'fenced';
-    }
+    if (mine.length > 0 && (await this.commitEnd(intent, mine)) === 'fenced') return 'fenced';
     this.options.metrics?.objectRecovered();
     this.options.metrics?.eventsExported(sumLines(valid), sumLines(invalid));
     logger.warn(
@@ -682,6 +643,36 @@ export class OffsetManager {
     });
     this.commitLane = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Commits the end offsets `to` of `intent`'s object for `ranges`, each partition keeping the intents
+   * recorded after it (built when the commit runs, so the lists include every intent recorded until then),
+   * or only the mark when none is left.
+   */
+  private commitEnd(
+    intent: ObjectIntent,
+    ranges: ReadonlyArray<{ readonly partition: number; readonly to: string }>,
+  ): Promise<FlushOutcome> {
+    return this.commitInLane(
+      () =>
+        ranges.map((r) => {
+          const rest = this.laterIntents(r.partition, intent);
+          return {
+            partition: r.partition,
+            offset: r.to,
+            metadata: rest.length > 0 ? encodeIntents(rest) : encodeMark(intent),
+          };
+        }),
+      () => {
+        for (const range of ranges) {
+          this.committed.set(range.partition, range.to);
+          this.setPending(range.partition, this.laterIntents(range.partition, intent));
+          const current = this.marks.get(range.partition);
+          if (current === undefined || !isAfter(current, intent)) this.marks.set(range.partition, intent);
+        }
+      },
+    );
   }
 
   /** The intents of `partition` recorded after `intent`, oldest first. */

@@ -206,6 +206,24 @@ describe('startExporter (with fake Kafka, S3 and clock)', () => {
     await exporter.stop();
   });
 
+  test('does not read the end of an idle partition more than 10,000 offsets past where it rests', async () => {
+    const { topic, clock, deliver, dataKeys, exporter, consumer, lines } = await started({ records: 3 });
+    // 10,001 offsets the consumer never delivers: a backlog, not trailing control records.
+    topic.append(0, ...Array.from({ length: 10_001 }, () => null));
+    for (let offset = 3; offset < 10_004; offset++) topic.control.add(`0@${offset}`);
+    await deliver(0, 0, 3);
+    clock.advance(7_010);
+    await eventually(() => consumer.committedOffsets.get(0)?.offset === '3', 'the end commit');
+    expect(dataKeys()).toHaveLength(1);
+    clock.advance(10_000);
+    clock.advance(10_000);
+    clock.advance(10_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(consumer.committedOffsets.get(0)?.offset).toBe('3');
+    expect(lines.some((l) => l.includes('committed past the control records'))).toBe(false);
+    await exporter.stop();
+  });
+
   test('stops with the lost range when retention removed records while it was behind', async () => {
     const { consumer, deliver, dataKeys, exporter } = await started({ records: 8 });
     await deliver(0, 0, 3);
